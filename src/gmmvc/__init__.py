@@ -1,0 +1,3 @@
+"""gmmvc: joint-density GMM voice conversion."""
+
+__version__ = "0.1.0"
