@@ -1,0 +1,571 @@
+"""Conversion with a fitted joint GMM: MMSE, MLPG, global variance and log-F0.
+
+Notes
+-----
+With source features ``X_t = [x_t, dx_t]`` and target features
+``Y_t = [y_t, dy_t] = W_t c`` (``c`` the static target trajectory, ``W`` the
+stacked windows of :mod:`gmmvc.deltas`), the conditional density of component
+``m`` is ``N(Y_t; E_{m,t}, D_m)`` with ``E_{m,t} = A_m X_t + b_m`` (see
+:mod:`gmmvc.gmm`).
+
+*MMSE* (frame by frame, Toda et al. 2007, eq. 11):
+``y_t = sum_m P(m | X_t) E_{m,t}``.
+
+*MLPG* (Toda et al. 2007, eq. 18-19): choose per frame the component
+``m_t = argmax_m P(m | X_t)`` and maximise ``sum_t log N(W_t c; E_{m_t,t}, D_{m_t})``
+over ``c``. Setting the gradient to zero gives the normal equations
+
+.. math:: W^\\top \\bar D^{-1} W \\, c = W^\\top \\bar D^{-1} \\bar E,
+
+where ``bar D^-1`` is block diagonal with the per-frame precisions. ``W^T
+bar D^-1 W`` is symmetric positive definite and banded (frames couple only
+through the window taps), so it is solved by a banded Cholesky
+(:func:`scipy.linalg.solveh_banded`) in ``O(T D^3 L^2)`` rather than as a dense
+``(T D)^2`` system.
+
+*MLPG over all mixtures* (Toda et al. 2007, sec. III-C) replaces the single
+component by EM: the E-step computes ``gamma_{t,m} = P(m | X_t, Y_t)`` at the
+current trajectory, the M-step solves the normal equations with
+``bar D^-1_t = sum_m gamma_{t,m} D_m^-1`` and
+``bar D^-1_t bar E_t = sum_m gamma_{t,m} D_m^-1 E_{m,t}``.
+The likelihood ``log p(W c | X)`` never decreases.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg
+from scipy.special import logsumexp
+
+from ._validation import as_float_array, check_positive
+from .deltas import DEFAULT_WINDOWS, _check_windows, apply_windows, window_taps
+from .exceptions import ConvergenceWarning, ParameterError
+from .gmm import JointGMM
+
+__all__ = [
+    "mlpg",
+    "convert_mmse",
+    "convert_mlpg",
+    "convert_mlpg_em",
+    "trajectory_log_likelihood",
+    "GlobalVariance",
+    "global_variance",
+    "gv_postfilter",
+    "F0Statistics",
+    "convert_f0",
+]
+
+logger = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- MLPG kernel
+
+
+def _banded_normal_equations(
+    precisions: np.ndarray, precision_means: np.ndarray, windows: Sequence[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Assemble ``W^T P W`` in upper banded storage and ``W^T P mu``.
+
+    Parameters
+    ----------
+    precisions : (T, K*D, K*D)
+    precision_means : (T, K*D)
+        ``P_t mu_t`` per frame.
+
+    Returns
+    -------
+    ab : (u + 1, T*D) upper banded matrix for :func:`scipy.linalg.solveh_banded`
+    rhs : (T*D,)
+    u : number of super-diagonals
+    """
+    n_frames, kd = precision_means.shape
+    n_win = len(windows)
+    dim = kd // n_win
+    taps = [window_taps(n_frames, w) for w in windows]
+    block_band = 2 * max(coef.size // 2 for _, coef in taps)  # frames coupled each side
+    blocks = precisions.reshape(n_frames, n_win, dim, n_win, dim)
+
+    # G[r, delta] is the (D, D) block at block-row r, block-column r + delta (delta >= 0)
+    G = np.zeros((n_frames, block_band + 1, dim, dim))
+    rhs = np.zeros((n_frames, dim))
+    for k, (idx_k, coef_k) in enumerate(taps):
+        pm_k = precision_means[:, k * dim : (k + 1) * dim]
+        for j, wk in enumerate(coef_k):
+            if wk != 0.0:
+                np.add.at(rhs, idx_k[j], wk * pm_k)
+        for el, (idx_l, coef_l) in enumerate(taps):
+            blk = blocks[:, k, :, el, :]  # (T, D, D)
+            for j, wk in enumerate(coef_k):
+                for jj, wl in enumerate(coef_l):
+                    w = wk * wl
+                    if w == 0.0:
+                        continue
+                    r, s = idx_k[j], idx_l[jj]
+                    keep = s >= r
+                    np.add.at(G, (r[keep], (s - r)[keep]), w * blk[keep])
+
+    u = (block_band + 1) * dim - 1
+    ab = np.zeros((u + 1, n_frames * dim))
+    a = np.arange(dim)[:, None, None]
+    b = np.arange(dim)[None, :, None]
+    for delta in range(block_band + 1):
+        r = np.arange(n_frames - delta)[None, None, :]
+        vals = G[: n_frames - delta, delta].transpose(1, 2, 0)  # (D, D, T - delta)
+        rows = np.broadcast_to(u - delta * dim + a - b, vals.shape)
+        cols = np.broadcast_to((r + delta) * dim + b, vals.shape)
+        if delta == 0:  # only the upper triangle of the diagonal blocks
+            upper = np.broadcast_to(a <= b, vals.shape)
+            rows, cols, vals = rows[upper], cols[upper], vals[upper]
+        ab[rows, cols] = vals
+    return ab, rhs.ravel(), u
+
+
+def _solve_natural(
+    precisions: np.ndarray, precision_means: np.ndarray, windows: Sequence[np.ndarray]
+) -> np.ndarray:
+    n_frames, kd = precision_means.shape
+    ab, rhs, _ = _banded_normal_equations(precisions, precision_means, windows)
+    try:
+        c = linalg.solveh_banded(ab, rhs, lower=False, check_finite=False)
+    except linalg.LinAlgError:
+        raise ParameterError(
+            "MLPG: W^T P W is not positive definite; the model's conditional covariances are "
+            "degenerate. Refit with a larger reg_covar"
+        ) from None
+    return c.reshape(n_frames, kd // len(windows))
+
+
+def mlpg(
+    means: np.ndarray,
+    precisions: np.ndarray,
+    windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS,
+) -> np.ndarray:
+    """Maximum-likelihood static trajectory from per-frame static+dynamic Gaussians.
+
+    Parameters
+    ----------
+    means : array_like, shape (T, K * D)
+        Per-frame means of ``[c_t, dc_t, ...]``, window-major within a frame.
+    precisions : array_like, shape (T, K * D, K * D) or (T, K * D)
+        Per-frame precision matrices (full), or their diagonals.
+    windows : sequence of sequences of float, default DEFAULT_WINDOWS
+        The ``K`` windows the means were built with.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, D)
+        ``c`` solving ``W^T P W c = W^T P mu``.
+
+    Raises
+    ------
+    ParameterError
+        On shape mismatch, non-finite input or a singular system.
+
+    Notes
+    -----
+    The system is assembled in banded form and solved by banded Cholesky
+    (:func:`scipy.linalg.solveh_banded`); see the module notes for the
+    equations (Toda, Black and Tokuda 2007, eq. 19).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gmmvc.deltas import apply_windows
+    >>> c = np.array([[0.0], [1.0], [3.0], [2.0]])
+    >>> np.round(mlpg(apply_windows(c), np.ones((4, 2))), 10) + 0.0
+    array([[0.],
+           [1.],
+           [3.],
+           [2.]])
+    """
+    wins = _check_windows(windows)
+    means = as_float_array(means, "means", ndim=2, min_len=1)
+    n_frames, kd = means.shape
+    if kd % len(wins):
+        raise ParameterError(
+            f"means: expected a multiple of {len(wins)} columns (one block per window), got {kd}"
+        )
+    precisions = as_float_array(precisions, "precisions", ndim=(2, 3))
+    if precisions.ndim == 2:
+        if precisions.shape != means.shape:
+            raise ParameterError(
+                f"precisions: expected shape {means.shape} (diagonal), got {precisions.shape}"
+            )
+        full = np.zeros((n_frames, kd, kd))
+        full[:, np.arange(kd), np.arange(kd)] = precisions
+        precisions = full
+    elif precisions.shape != (n_frames, kd, kd):
+        raise ParameterError(
+            f"precisions: expected shape {(n_frames, kd, kd)}, got {precisions.shape}"
+        )
+    precision_means = np.einsum("tij,tj->ti", precisions, means)
+    return _solve_natural(precisions, precision_means, wins)
+
+
+# --------------------------------------------------------------------------- GMM conversion
+
+
+def _check_gmm_input(gmm: JointGMM, x: np.ndarray, windows: Sequence[np.ndarray]) -> np.ndarray:
+    cond = gmm._check_fitted()
+    x = as_float_array(x, "x", ndim=2, min_len=1)
+    n_src = cond.source_means.shape[1]
+    if x.shape[1] * len(windows) == n_src:  # statics given: append the dynamic features
+        x = apply_windows(x, windows)
+    if x.shape[1] != n_src:
+        raise ParameterError(
+            f"x: expected {n_src // len(windows)} static (or {n_src} static+dynamic) "
+            f"source dimensions, got {x.shape[1]}"
+        )
+    return x
+
+
+def convert_mmse(
+    gmm: JointGMM, x: np.ndarray, *, windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS
+) -> np.ndarray:
+    """Frame-wise minimum mean-square-error conversion of a source trajectory.
+
+    Parameters
+    ----------
+    gmm : JointGMM
+        Fitted on ``[X, Y]`` with ``X = apply_windows(x, windows)``.
+    x : array_like, shape (T, D) or (T, K * D)
+        Source statics (dynamic features are appended) or statics+dynamics.
+    windows : sequence of sequences of float, default DEFAULT_WINDOWS
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, D)
+        The static part of ``E[Y_t | X_t]``.
+
+    Raises
+    ------
+    NotFittedError
+        If ``gmm`` is not fitted.
+    ParameterError
+        On a dimension mismatch.
+
+    Notes
+    -----
+    ``y_t = sum_m P(m | X_t) (A_m X_t + b_m)`` (Toda et al. 2007, eq. 11).
+    """
+    wins = _check_windows(windows)
+    X = _check_gmm_input(gmm, x, wins)
+    dim = X.shape[1] // len(wins)
+    cond = gmm.conditional_
+    return np.einsum("tm,tmi->ti", cond.posteriors(X), cond.conditional_means(X)[:, :, :dim])
+
+
+def convert_mlpg(
+    gmm: JointGMM, x: np.ndarray, *, windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS
+) -> np.ndarray:
+    """MLPG conversion with the most likely component per frame.
+
+    Parameters
+    ----------
+    gmm : JointGMM
+        Fitted on ``[X, Y]`` with ``X = apply_windows(x, windows)``.
+    x : array_like, shape (T, D) or (T, K * D)
+        Source statics (dynamic features are appended) or statics+dynamics.
+    windows : sequence of sequences of float, default DEFAULT_WINDOWS
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, D)
+        The static trajectory maximising ``sum_t log N(W_t c; E_{m_t,t}, D_{m_t})``.
+
+    Raises
+    ------
+    NotFittedError
+        If ``gmm`` is not fitted.
+    ParameterError
+        On a dimension mismatch.
+
+    Notes
+    -----
+    Solves ``W^T D^-1 W c = W^T D^-1 E`` with ``m_t = argmax_m P(m | X_t)``
+    (Toda, Black and Tokuda 2007, eq. 18-19) by :func:`mlpg`.
+    """
+    wins = _check_windows(windows)
+    X = _check_gmm_input(gmm, x, wins)
+    cond = gmm.conditional_
+    best = np.argmax(cond.source_log_likelihood(X), axis=1)  # (T,)
+    means = np.einsum("tij,tj->ti", cond.A[best], X) + cond.b[best]
+    precisions = cond.precisions[best]
+    return _solve_natural(precisions, np.einsum("tij,tj->ti", precisions, means), wins)
+
+
+def _conditional_log_terms(gmm: JointGMM, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """``log P(m | X_t) + log N(Y_t; E_{m,t}, D_m)``, shape (T, M)."""
+    cond = gmm.conditional_
+    ll_x = cond.source_log_likelihood(X)
+    log_prior = ll_x - logsumexp(ll_x, axis=1, keepdims=True)
+    resid = Y[:, None, :] - cond.conditional_means(X)  # (T, M, Dy)
+    maha = np.einsum("tmi,mij,tmj->tm", resid, cond.precisions, resid)
+    log_det = np.linalg.slogdet(cond.covariances)[1]  # (M,)
+    return log_prior - 0.5 * (maha + log_det + Y.shape[1] * np.log(2 * np.pi))
+
+
+def trajectory_log_likelihood(
+    gmm: JointGMM,
+    x: np.ndarray,
+    c: np.ndarray,
+    *,
+    windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS,
+) -> float:
+    """``log p(W c | X)`` under the conditional mixture, summed over frames.
+
+    Parameters
+    ----------
+    gmm : JointGMM
+    x : array_like, shape (T, D) or (T, K * D)
+        Source features.
+    c : array_like, shape (T, D)
+        Static target trajectory.
+    windows : sequence of sequences of float, default DEFAULT_WINDOWS
+
+    Returns
+    -------
+    float
+        ``sum_t log sum_m P(m | X_t) N(W_t c; E_{m,t}, D_m)``.
+    """
+    wins = _check_windows(windows)
+    X = _check_gmm_input(gmm, x, wins)
+    Y = apply_windows(as_float_array(c, "c", ndim=2, min_len=1), wins)
+    return float(logsumexp(_conditional_log_terms(gmm, X, Y), axis=1).sum())
+
+
+def convert_mlpg_em(
+    gmm: JointGMM,
+    x: np.ndarray,
+    *,
+    windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS,
+    max_iter: int = 20,
+    tol: float = 1e-4,
+    return_history: bool = False,
+) -> np.ndarray | tuple[np.ndarray, list[float]]:
+    """MLPG over all mixture components by EM (Toda et al. 2007, sec. III-C).
+
+    Starts from the single-component solution of :func:`convert_mlpg` and
+    alternates posteriors ``P(m | X_t, W_t c)`` and the trajectory until the
+    per-frame log-likelihood gain falls below ``tol``.
+
+    Parameters
+    ----------
+    gmm : JointGMM
+    x : array_like, shape (T, D) or (T, K * D)
+    windows : sequence of sequences of float, default DEFAULT_WINDOWS
+    max_iter : int, default 20
+        Maximum EM iterations.
+    tol : float, default 1e-4
+        Stop when the log-likelihood per frame improves by less than this.
+    return_history : bool, default False
+        Also return the log-likelihood after each step (the first entry is
+        the starting point).
+
+    Returns
+    -------
+    c : numpy.ndarray, shape (T, D)
+    history : list of float
+        Only with ``return_history``.
+
+    Warns
+    -----
+    ConvergenceWarning
+        If ``max_iter`` is reached first.
+    """
+    check_positive(max_iter, "max_iter", integer=True)
+    check_positive(tol, "tol")
+    wins = _check_windows(windows)
+    X = _check_gmm_input(gmm, x, wins)
+    cond = gmm.conditional_
+    n_frames = X.shape[0]
+    E = cond.conditional_means(X)  # (T, M, Dy)
+    PE = np.einsum("mij,tmj->tmi", cond.precisions, E)  # (T, M, Dy)
+    c = convert_mlpg(gmm, X, windows=wins)
+    terms = _conditional_log_terms(gmm, X, apply_windows(c, wins))
+    history = [float(logsumexp(terms, axis=1).sum())]
+    converged = False
+    for _ in range(max_iter):
+        gamma = np.exp(terms - logsumexp(terms, axis=1, keepdims=True))  # (T, M)
+        precisions = np.einsum("tm,mij->tij", gamma, cond.precisions)
+        precision_means = np.einsum("tm,tmi->ti", gamma, PE)
+        c = _solve_natural(precisions, precision_means, wins)
+        terms = _conditional_log_terms(gmm, X, apply_windows(c, wins))
+        history.append(float(logsumexp(terms, axis=1).sum()))
+        if history[-1] - history[-2] < tol * n_frames:
+            converged = True
+            break
+    if not converged:
+        warnings.warn(
+            f"MLPG-EM did not converge in max_iter={max_iter} iterations; increase max_iter",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return (c, history) if return_history else c
+
+
+# --------------------------------------------------------------------------- global variance
+
+
+@dataclass(frozen=True)
+class GlobalVariance:
+    """Global-variance statistics of a speaker's static features.
+
+    Attributes
+    ----------
+    mean : numpy.ndarray, shape (D,)
+        Mean over utterances of each dimension's within-utterance variance.
+    var : numpy.ndarray, shape (D,)
+        Variance over utterances of that within-utterance variance.
+    """
+
+    mean: np.ndarray
+    var: np.ndarray
+
+
+def global_variance(utterances: Sequence[np.ndarray]) -> GlobalVariance:
+    """Global-variance statistics over utterances (Toda et al. 2007, sec. IV).
+
+    Parameters
+    ----------
+    utterances : sequence of array_like, each (T_i, D)
+        Static features of one speaker, one array per utterance (speech frames).
+
+    Returns
+    -------
+    GlobalVariance
+
+    Raises
+    ------
+    ParameterError
+        If there are no utterances or their dimensions differ.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gv = global_variance([np.array([[0.0], [2.0]]), np.array([[1.0], [5.0]])])
+    >>> gv.mean, gv.var
+    (array([2.5]), array([2.25]))
+    """
+    if len(utterances) == 0:
+        raise ParameterError("utterances: expected at least one utterance, got none")
+    arrays = [as_float_array(u, f"utterances[{i}]", ndim=2, min_len=1) for i, u in enumerate(utterances)]
+    if len({a.shape[1] for a in arrays}) != 1:
+        raise ParameterError(
+            "utterances: expected the same number of dimensions in every utterance, got "
+            f"{sorted({a.shape[1] for a in arrays})}"
+        )
+    per_utt = np.stack([a.var(axis=0) for a in arrays])  # (n_utterances, D)
+    return GlobalVariance(mean=per_utt.mean(axis=0), var=per_utt.var(axis=0))
+
+
+def gv_postfilter(
+    c: np.ndarray,
+    target: GlobalVariance,
+    *,
+    weight: float = 1.0,
+    frames: np.ndarray | None = None,
+) -> np.ndarray:
+    """Scale each dimension's utterance variance toward the target's global variance.
+
+    Parameters
+    ----------
+    c : array_like, shape (T, D)
+        Converted static trajectory (typically the speech frames of an utterance).
+    target : GlobalVariance
+        The target speaker's statistics.
+    weight : float, default 1.0
+        Morphing weight in ``[0, 1]``: 0 leaves ``c`` unchanged, 1 matches the
+        target's mean global variance.
+    frames : array_like of bool, shape (T,), optional
+        Frames on which the utterance mean and variance are measured (e.g.
+        speech only, as the target's statistics were); all frames when
+        ``None``. The scaling is applied to every frame.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, D)
+
+    Notes
+    -----
+    ``c'_t = mu + (1 - w + w sqrt(v_target / v(c))) (c_t - mu)`` where ``mu``
+    and ``v(c)`` are the utterance mean and variance of each dimension.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> out = gv_postfilter(c, GlobalVariance(np.array([5.0]), np.array([1.0])))
+    >>> round(float(out.var()), 6)
+    5.0
+    """
+    c = as_float_array(c, "c", ndim=2, min_len=1, n_cols=np.asarray(target.mean).shape[0])
+    if not 0.0 <= weight <= 1.0:
+        raise ParameterError(f"weight: expected a value in [0, 1], got {weight}")
+    sel = c
+    if frames is not None:
+        mask = np.asarray(frames, dtype=bool)
+        if mask.shape != (c.shape[0],):
+            raise ParameterError(f"frames: expected a boolean mask of shape ({c.shape[0]},), got {mask.shape}")
+        if mask.sum() >= 2:
+            sel = c[mask]
+    mu = sel.mean(axis=0)
+    var = sel.var(axis=0)
+    ratio = np.sqrt(np.divide(target.mean, var, out=np.ones_like(var), where=var > 0))
+    return mu + (1.0 - weight + weight * ratio) * (c - mu)
+
+
+# --------------------------------------------------------------------------- F0
+
+
+@dataclass(frozen=True)
+class F0Statistics:
+    """Mean and standard deviation of a speaker's log-F0 over voiced frames."""
+
+    mean: float
+    std: float
+
+
+def convert_f0(f0: np.ndarray, source: F0Statistics, target: F0Statistics) -> np.ndarray:
+    """Convert F0 by matching log-F0 mean and variance; unvoiced frames stay 0.
+
+    Parameters
+    ----------
+    f0 : array_like, shape (T,)
+        Source F0 in Hz, 0 where unvoiced.
+    source, target : F0Statistics
+        The speakers' log-F0 statistics.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T,)
+
+    Notes
+    -----
+    ``log f0' = mu_y + (sigma_y / sigma_x) (log f0 - mu_x)`` on voiced frames.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> src = F0Statistics(np.log(100.0), 0.1)
+    >>> tgt = F0Statistics(np.log(200.0), 0.1)
+    >>> convert_f0(np.array([0.0, 100.0, 110.0]), src, tgt)
+    array([  0., 200., 220.])
+    """
+    f0 = as_float_array(f0, "f0", ndim=1)
+    if np.any(f0 < 0):
+        raise ParameterError("f0: expected non-negative values (0 = unvoiced), got negatives")
+    for name, st in (("source", source), ("target", target)):
+        if not (np.isfinite(st.mean) and np.isfinite(st.std) and st.std > 0):
+            raise ParameterError(f"{name}: expected finite log-F0 mean and positive std, got {st}")
+    out = np.zeros_like(f0)
+    voiced = f0 > 0
+    out[voiced] = np.exp(
+        target.mean + (target.std / source.std) * (np.log(f0[voiced]) - source.mean)
+    )
+    return out

@@ -1,0 +1,119 @@
+import warnings
+
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal
+
+from gmmvc.exceptions import ConvergenceWarning, NotFittedError, ParameterError
+from gmmvc.gmm import JointGMM
+
+
+def _two_cluster_data(rng, n=400):
+    x1 = rng.normal(loc=-3.0, size=(n, 2))
+    x2 = rng.normal(loc=3.0, size=(n, 2))
+    x = np.vstack([x1, x2])
+    y = np.vstack([x1 @ [[1.0, 0.5], [0.0, 1.0]] + 1.0, -x2 + 2.0]) + 0.1 * rng.normal(size=(2 * n, 2))
+    return x, y
+
+
+def test_one_component_conditional_mean_is_linear_regression(rng):
+    x = rng.normal(size=(300, 3))
+    y = x @ rng.normal(size=(3, 2)) + 0.5 + 0.3 * rng.normal(size=(300, 2))
+    gmm = JointGMM(1, reg_covar=1e-12, random_state=0).fit(np.hstack([x, y]), n_source_dims=3)
+    design = np.hstack([x, np.ones((300, 1))])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)  # independent least-squares fit
+    np.testing.assert_allclose(gmm.predict_mmse(x), design @ coef, rtol=0, atol=1e-8)
+
+
+def test_conditional_parameters_match_dense_formulas(rng):
+    x, y = _two_cluster_data(rng)
+    gmm = JointGMM(2, random_state=0).fit(np.hstack([x, y]), n_source_dims=2)
+    cond = gmm.conditional_
+    for m in range(2):
+        S = gmm.covariances_[m]
+        sxx, sxy, syy = S[:2, :2], S[:2, 2:], S[2:, 2:]
+        A = sxy.T @ np.linalg.inv(sxx)  # the explicit inverse, only as a reference here
+        np.testing.assert_allclose(cond.A[m], A, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(cond.covariances[m], syy - A @ sxy, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            cond.precisions[m], np.linalg.inv(syy - A @ sxy), rtol=1e-9, atol=1e-10
+        )
+
+
+def test_posteriors_match_scipy_and_sum_to_one(rng):
+    x, y = _two_cluster_data(rng)
+    gmm = JointGMM(3, random_state=1).fit(np.hstack([x, y]), n_source_dims=2)
+    post = gmm.posteriors(x[:50])
+    np.testing.assert_allclose(post.sum(axis=1), 1.0, atol=1e-12)
+    dens = np.column_stack([
+        gmm.weights_[m] * multivariate_normal(gmm.means_[m, :2], gmm.covariances_[m, :2, :2]).pdf(x[:50])
+        for m in range(3)
+    ])
+    np.testing.assert_allclose(post, dens / dens.sum(axis=1, keepdims=True), rtol=1e-8, atol=1e-12)
+
+
+def test_mmse_learns_a_piecewise_linear_map(rng):
+    x, y = _two_cluster_data(rng)
+    gmm = JointGMM(2, random_state=0).fit(np.hstack([x, y]), n_source_dims=2)
+    err = np.sqrt(np.mean((gmm.predict_mmse(x) - y) ** 2))
+    assert err < 0.15  # noise std is 0.1
+
+
+def test_same_seed_same_model_and_generator_accepted(rng):
+    x, y = _two_cluster_data(rng)
+    joint = np.hstack([x, y])
+    a = JointGMM(4, random_state=7, init_params="random").fit(joint, n_source_dims=2)
+    b = JointGMM(4, random_state=7, init_params="random").fit(joint, n_source_dims=2)
+    np.testing.assert_array_equal(a.means_, b.means_)
+    np.testing.assert_array_equal(a.covariances_, b.covariances_)
+    c = JointGMM(4, random_state=np.random.default_rng(3)).fit(joint, n_source_dims=2)
+    assert c.converged_
+
+
+def test_unfitted_model_raises_not_fitted():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        JointGMM(2).posteriors(np.zeros((3, 2)))
+
+
+def test_too_few_frames_for_the_components_is_explained(rng):
+    with pytest.raises(ParameterError, match=r"10 joint frames are too few to fit 8 components \(need at least 16\)"):
+        JointGMM(8).fit(rng.normal(size=(10, 4)), n_source_dims=2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_components": 0}, "n_components: expected a positive integer"),
+        ({"reg_covar": -1.0}, "reg_covar: expected a positive number"),
+        ({"random_state": "seed"}, "random_state: expected None, an int"),
+    ],
+)
+def test_bad_settings_are_named(rng, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        JointGMM(**kwargs).fit(rng.normal(size=(100, 4)), n_source_dims=2)
+
+
+def test_source_dims_must_leave_target_dims(rng):
+    with pytest.raises(ParameterError, match="n_source_dims: expected fewer than the 4"):
+        JointGMM(1).fit(rng.normal(size=(100, 4)), n_source_dims=4)
+
+
+def test_unconverged_em_warns_with_our_warning(rng):
+    x, y = _two_cluster_data(rng)
+    with pytest.warns(ConvergenceWarning, match="EM did not converge in max_iter=1"):
+        JointGMM(4, max_iter=1, tol=1e-12, random_state=0).fit(np.hstack([x, y]), n_source_dims=2)
+
+
+def test_from_parameters_roundtrip(rng):
+    x, y = _two_cluster_data(rng)
+    fitted = JointGMM(2, random_state=0).fit(np.hstack([x, y]), n_source_dims=2)
+    rebuilt = JointGMM.from_parameters(
+        fitted.weights_, fitted.means_, fitted.covariances_, n_source_dims=2
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(rebuilt.predict_mmse(x), fitted.predict_mmse(x))
+    with pytest.raises(ParameterError, match="not positive definite; increase reg_covar"):
+        JointGMM.from_parameters(
+            [1.0], np.zeros((1, 2)), np.zeros((1, 2, 2)), n_source_dims=1
+        )
