@@ -18,11 +18,6 @@ PHONE_SET = {"a", "e", "i", "o", "u", "m", "n", "l", "w", "s", "sh", "f", "t", "
 FS = 16000
 
 
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(1234)
-
-
 @pytest.fixture(scope="module")
 def corpus() -> DemoCorpus:
     return make_demo_corpus(3)

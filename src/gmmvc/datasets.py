@@ -469,14 +469,13 @@ def _write_wav_atomic(path: pathlib.Path, wav: np.ndarray, fs: int) -> None:
     try:
         soundfile.write(tmp, np.asarray(wav, dtype=np.float64), fs, subtype="PCM_16", format="WAV")
         os.replace(tmp, path)
-        open(str(tmp), 'w').close()
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Sentence:
     """What both voices share: the words and the sentence prosody."""
 
