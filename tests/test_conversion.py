@@ -22,7 +22,7 @@ from gmmvc.deltas import (
     apply_windows,
     window_matrix,
 )
-from gmmvc.exceptions import ParameterError
+from gmmvc.exceptions import ConvergenceWarning, ParameterError
 from gmmvc.gmm import JointGMM
 
 
@@ -33,7 +33,9 @@ def _random_spd(rng, n_frames, dim):
 
 def _smooth(rng, n_frames, dim):
     t = np.linspace(0, 1, n_frames)[:, None]
-    return sum(rng.normal(size=dim) * np.sin(2 * np.pi * (k + 1) * t + rng.uniform(0, 6)) for k in range(4))
+    return sum(
+        rng.normal(size=dim) * np.sin(2 * np.pi * (k + 1) * t + rng.uniform(0, 6)) for k in range(4)
+    )
 
 
 @pytest.mark.parametrize(
@@ -118,7 +120,12 @@ def test_mmse_and_mlpg_move_toward_the_target(fitted):
 
 def test_mlpg_em_likelihood_never_decreases(fitted):
     gmm, x, _ = fitted
-    c, history = convert_mlpg_em(gmm, x, return_history=True, tol=1e-12, max_iter=30)
+    history = []
+    with pytest.warns(ConvergenceWarning, match="MLPG-EM did not converge in max_iter=3"):
+        c = convert_mlpg_em(gmm, x, history=history, tol=1e-12, max_iter=3)
+    assert len(history) == 4
+    history = []
+    c = convert_mlpg_em(gmm, x, history=history, tol=1e-9, max_iter=200)
     assert len(history) >= 2
     assert np.all(np.diff(history) >= -1e-8 * np.abs(history[0]))
     assert history[-1] == pytest.approx(trajectory_log_likelihood(gmm, x, c), rel=1e-12)

@@ -12,7 +12,9 @@ def _two_cluster_data(rng, n=400):
     x1 = rng.normal(loc=-3.0, size=(n, 2))
     x2 = rng.normal(loc=3.0, size=(n, 2))
     x = np.vstack([x1, x2])
-    y = np.vstack([x1 @ [[1.0, 0.5], [0.0, 1.0]] + 1.0, -x2 + 2.0]) + 0.1 * rng.normal(size=(2 * n, 2))
+    y = np.vstack([x1 @ [[1.0, 0.5], [0.0, 1.0]] + 1.0, -x2 + 2.0]) + 0.1 * rng.normal(
+        size=(2 * n, 2)
+    )
     return x, y
 
 
@@ -45,10 +47,13 @@ def test_posteriors_match_scipy_and_sum_to_one(rng):
     gmm = JointGMM(3, random_state=1).fit(np.hstack([x, y]), n_source_dims=2)
     post = gmm.posteriors(x[:50])
     np.testing.assert_allclose(post.sum(axis=1), 1.0, atol=1e-12)
-    dens = np.column_stack([
-        gmm.weights_[m] * multivariate_normal(gmm.means_[m, :2], gmm.covariances_[m, :2, :2]).pdf(x[:50])
-        for m in range(3)
-    ])
+    dens = np.column_stack(
+        [
+            gmm.weights_[m]
+            * multivariate_normal(gmm.means_[m, :2], gmm.covariances_[m, :2, :2]).pdf(x[:50])
+            for m in range(3)
+        ]
+    )
     np.testing.assert_allclose(post, dens / dens.sum(axis=1, keepdims=True), rtol=1e-8, atol=1e-12)
 
 
@@ -76,7 +81,10 @@ def test_unfitted_model_raises_not_fitted():
 
 
 def test_too_few_frames_for_the_components_is_explained(rng):
-    with pytest.raises(ParameterError, match=r"10 joint frames are too few to fit 8 components \(need at least 16\)"):
+    with pytest.raises(
+        ParameterError,
+        match=r"10 joint frames are too few to fit 8 components \(need at least 16\)",
+    ):
         JointGMM(8).fit(rng.normal(size=(10, 4)), n_source_dims=2)
 
 
@@ -114,6 +122,4 @@ def test_from_parameters_roundtrip(rng):
         warnings.simplefilter("error")
         np.testing.assert_array_equal(rebuilt.predict_mmse(x), fitted.predict_mmse(x))
     with pytest.raises(ParameterError, match="not positive definite; increase reg_covar"):
-        JointGMM.from_parameters(
-            [1.0], np.zeros((1, 2)), np.zeros((1, 2, 2)), n_source_dims=1
-        )
+        JointGMM.from_parameters([1.0], np.zeros((1, 2)), np.zeros((1, 2, 2)), n_source_dims=1)

@@ -65,18 +65,13 @@ def as_float_array(
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
             want = " or ".join(f"{d}-D" for d in allowed)
-            raise ParameterError(
-                f"{name}: expected a {want} array, got shape {arr.shape}"
-            )
+            raise ParameterError(f"{name}: expected a {want} array, got shape {arr.shape}")
     if arr.ndim >= 1 and arr.shape[0] < min_len:
         raise ParameterError(
-            f"{name}: expected at least {min_len} frames/samples along axis 0, "
-            f"got {arr.shape[0]}"
+            f"{name}: expected at least {min_len} frames/samples along axis 0, got {arr.shape[0]}"
         )
     if n_cols is not None and (arr.ndim == 0 or arr.shape[-1] != n_cols):
-        raise ParameterError(
-            f"{name}: expected last dimension {n_cols}, got shape {arr.shape}"
-        )
+        raise ParameterError(f"{name}: expected last dimension {n_cols}, got shape {arr.shape}")
     if finite and arr.size and not np.all(np.isfinite(arr)):
         n_bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise ParameterError(

@@ -31,7 +31,9 @@ def get_parser() -> argparse.ArgumentParser:
         description="Joint-density GMM voice conversion (Toda, Black and Tokuda 2007).",
     )
     parser.add_argument("--version", action="version", version=f"gmmvc {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and show tracebacks")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress and show tracebacks"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only results and errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -46,12 +48,19 @@ def get_parser() -> argparse.ArgumentParser:
             "and after conversion."
         ),
     )
-    demo.add_argument("-o", "--output", type=pathlib.Path, default=pathlib.Path("gmmvc-demo"),
-                      help="folder for the wavs (default: ./gmmvc-demo)")
+    demo.add_argument(
+        "-o",
+        "--output",
+        type=pathlib.Path,
+        default=pathlib.Path("gmmvc-demo"),
+        help="folder for the wavs (default: ./gmmvc-demo)",
+    )
     demo.add_argument("--utterances", type=int, default=24, help="corpus size (default: 24)")
     demo.add_argument("--test", type=int, default=4, help="held-out utterances (default: 4)")
     demo.add_argument("--mixtures", type=int, default=8, help="GMM components (default: 8)")
-    demo.add_argument("--mode", choices=CONVERSION_MODES, default="mlpg", help="conversion mode (default: mlpg)")
+    demo.add_argument(
+        "--mode", choices=CONVERSION_MODES, default="mlpg", help="conversion mode (default: mlpg)"
+    )
     demo.add_argument("--passes", type=int, default=3, help="alignment passes (default: 3)")
     demo.add_argument("--seed", type=int, default=0, help="corpus and EM seed (default: 0)")
     demo.add_argument("--overwrite", action="store_true", help="replace wavs from an earlier run")
@@ -66,7 +75,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     if not 0 < args.test < args.utterances:
         raise GmmvcError(
-            f"--test: expected between 1 and {args.utterances - 1} held-out utterances, got {args.test}"
+            f"--test: expected between 1 and {args.utterances - 1} held-out utterances, "
+            f"got {args.test}"
         )
     out: pathlib.Path = args.output
     n_train = args.utterances - args.test
@@ -80,29 +90,44 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             "pass --overwrite or choose another --output folder"
         )
     out.mkdir(parents=True, exist_ok=True)
-    print(f"gmmvc {__version__} demo: {n_train} training and {args.test} test utterances at {corpus.fs} Hz")
+    print(
+        f"gmmvc {__version__} demo: {n_train} training and {args.test} test utterances "
+        f"at {corpus.fs} Hz"
+    )
     t0 = time.perf_counter()
     vc = VoiceConverter(
-        n_components=args.mixtures, mode=args.mode, n_alignment_passes=args.passes,
+        n_components=args.mixtures,
+        mode=args.mode,
+        n_alignment_passes=args.passes,
         random_state=args.seed,
     ).fit(corpus.source[:n_train], corpus.target[:n_train])
-    print(f"trained in {time.perf_counter() - t0:.1f} s "
-          f"({vc.model_.info['n_joint_frames']} joint frames, {args.mixtures} mixtures, {args.passes} passes)")
+    print(
+        f"trained in {time.perf_counter() - t0:.1f} s "
+        f"({vc.model_.info['n_joint_frames']} joint frames, {args.mixtures} mixtures, "
+        f"{args.passes} passes)"
+    )
     scores = vc.evaluate(corpus.source[n_train:], corpus.target[n_train:])
-    print(f"\n{'utterance':<12}{'MCD before (dB)':>17}{'MCD after (dB)':>16}{'F0 RMSE before':>16}{'F0 RMSE after':>15}")
-    for name, (before, after), src, tgt in zip(
-        names, scores, corpus.source[n_train:], corpus.target[n_train:]
-    ):
-        print(f"{name:<12}{before.mcd_db:>17.2f}{after.mcd_db:>16.2f}"
-              f"{before.f0_rmse_cents:>13.0f} ct{after.f0_rmse_cents:>12.0f} ct")
+    print(
+        f"\n{'utterance':<12}{'MCD before (dB)':>17}{'MCD after (dB)':>16}"
+        f"{'F0 RMSE before':>16}{'F0 RMSE after':>15}"
+    )
+    for name, ev, src, tgt in zip(names, scores, corpus.source[n_train:], corpus.target[n_train:]):
+        print(
+            f"{name:<12}{ev.before.mcd_db:>17.2f}{ev.after.mcd_db:>16.2f}"
+            f"{ev.before.f0_rmse_cents:>13.0f} ct{ev.after.f0_rmse_cents:>12.0f} ct"
+        )
         write_audio(out / f"{name}_source.wav", src, corpus.fs, overwrite=args.overwrite)
         write_audio(out / f"{name}_target.wav", tgt, corpus.fs, overwrite=args.overwrite)
-        write_audio(out / f"{name}_converted.wav", vc.convert(src, corpus.fs), vc.model_.fs,
-                    overwrite=args.overwrite)
-    before = np.mean([b.mcd_db for b, _ in scores])
-    after = np.mean([a.mcd_db for _, a in scores])
+        write_audio(
+            out / f"{name}_converted.wav", ev.converted, vc.model_.fs, overwrite=args.overwrite
+        )
+    before = np.mean([ev.before.mcd_db for ev in scores])
+    after = np.mean([ev.after.mcd_db for ev in scores])
     print(f"{'mean':<12}{before:>17.2f}{after:>16.2f}")
-    print(f"\nmel-cepstral distortion to the target: {before:.2f} dB before, {after:.2f} dB after conversion")
+    print(
+        f"\nmel-cepstral distortion to the target: {before:.2f} dB before, "
+        f"{after:.2f} dB after conversion"
+    )
     print(f"wavs written to {out}/")
     return 0
 
@@ -110,7 +135,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s")
+    )
     root = logging.getLogger("gmmvc")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -135,4 +162,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"gmmvc {args.command}: interrupted", file=sys.stderr)
         return 1
-

@@ -153,9 +153,7 @@ class AnalysisConfig:
         if self.fft_size is not None:
             check_positive(self.fft_size, "fft_size", integer=True)
             if self.fft_size & (self.fft_size - 1):
-                raise ParameterError(
-                    f"fft_size: expected a power of two, got {self.fft_size}"
-                )
+                raise ParameterError(f"fft_size: expected a power of two, got {self.fft_size}")
         return self
 
     def resolved(self) -> AnalysisConfig:

@@ -1,4 +1,4 @@
-"""Conversion with a fitted joint GMM: MMSE, MLPG, global variance and log-F0.
+r"""Conversion with a fitted joint GMM: MMSE, MLPG, global variance and log-F0.
 
 Notes
 -----
@@ -15,7 +15,7 @@ stacked windows of :mod:`gmmvc.deltas`), the conditional density of component
 ``m_t = argmax_m P(m | X_t)`` and maximise ``sum_t log N(W_t c; E_{m_t,t}, D_{m_t})``
 over ``c``. Setting the gradient to zero gives the normal equations
 
-.. math:: W^\\top \\bar D^{-1} W \\, c = W^\\top \\bar D^{-1} \\bar E,
+.. math:: W^\top \bar D^{-1} W \, c = W^\top \bar D^{-1} \bar E,
 
 where ``bar D^-1`` is block diagonal with the per-frame precisions. ``W^T
 bar D^-1 W`` is symmetric positive definite and banded (frames couple only
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +42,7 @@ from scipy import linalg
 from scipy.special import logsumexp
 
 from ._validation import as_float_array, check_positive
-from .deltas import DEFAULT_WINDOWS, _check_windows, apply_windows, window_taps
+from .deltas import DEFAULT_WINDOWS, Windows, _check_windows, apply_windows, window_taps
 from .exceptions import ConvergenceWarning, ParameterError
 from .gmm import JointGMM
 
@@ -67,7 +66,7 @@ logger = logging.getLogger(__name__)
 
 
 def _banded_normal_equations(
-    precisions: np.ndarray, precision_means: np.ndarray, windows: Sequence[np.ndarray]
+    precisions: np.ndarray, precision_means: np.ndarray, windows: Windows
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Assemble ``W^T P W`` in upper banded storage and ``W^T P mu``.
 
@@ -126,7 +125,7 @@ def _banded_normal_equations(
 
 
 def _solve_natural(
-    precisions: np.ndarray, precision_means: np.ndarray, windows: Sequence[np.ndarray]
+    precisions: np.ndarray, precision_means: np.ndarray, windows: Windows
 ) -> np.ndarray:
     n_frames, kd = precision_means.shape
     ab, rhs, _ = _banded_normal_equations(precisions, precision_means, windows)
@@ -143,7 +142,7 @@ def _solve_natural(
 def mlpg(
     means: np.ndarray,
     precisions: np.ndarray,
-    windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS,
+    windows: Windows = DEFAULT_WINDOWS,
 ) -> np.ndarray:
     """Maximum-likelihood static trajectory from per-frame static+dynamic Gaussians.
 
@@ -210,7 +209,7 @@ def mlpg(
 # --------------------------------------------------------------------------- GMM conversion
 
 
-def _check_gmm_input(gmm: JointGMM, x: np.ndarray, windows: Sequence[np.ndarray]) -> np.ndarray:
+def _check_gmm_input(gmm: JointGMM, x: np.ndarray, windows: Windows) -> np.ndarray:
     cond = gmm._check_fitted()
     x = as_float_array(x, "x", ndim=2, min_len=1)
     n_src = cond.source_means.shape[1]
@@ -224,9 +223,7 @@ def _check_gmm_input(gmm: JointGMM, x: np.ndarray, windows: Sequence[np.ndarray]
     return x
 
 
-def convert_mmse(
-    gmm: JointGMM, x: np.ndarray, *, windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS
-) -> np.ndarray:
+def convert_mmse(gmm: JointGMM, x: np.ndarray, *, windows: Windows = DEFAULT_WINDOWS) -> np.ndarray:
     """Frame-wise minimum mean-square-error conversion of a source trajectory.
 
     Parameters
@@ -260,9 +257,7 @@ def convert_mmse(
     return np.einsum("tm,tmi->ti", cond.posteriors(X), cond.conditional_means(X)[:, :, :dim])
 
 
-def convert_mlpg(
-    gmm: JointGMM, x: np.ndarray, *, windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS
-) -> np.ndarray:
+def convert_mlpg(gmm: JointGMM, x: np.ndarray, *, windows: Windows = DEFAULT_WINDOWS) -> np.ndarray:
     """MLPG conversion with the most likely component per frame.
 
     Parameters
@@ -315,7 +310,7 @@ def trajectory_log_likelihood(
     x: np.ndarray,
     c: np.ndarray,
     *,
-    windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS,
+    windows: Windows = DEFAULT_WINDOWS,
 ) -> float:
     """``log p(W c | X)`` under the conditional mixture, summed over frames.
 
@@ -343,11 +338,11 @@ def convert_mlpg_em(
     gmm: JointGMM,
     x: np.ndarray,
     *,
-    windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS,
+    windows: Windows = DEFAULT_WINDOWS,
     max_iter: int = 20,
     tol: float = 1e-4,
-    return_history: bool = False,
-) -> np.ndarray | tuple[np.ndarray, list[float]]:
+    history: list[float] | None = None,
+) -> np.ndarray:
     """MLPG over all mixture components by EM (Toda et al. 2007, sec. III-C).
 
     Starts from the single-component solution of :func:`convert_mlpg` and
@@ -363,15 +358,13 @@ def convert_mlpg_em(
         Maximum EM iterations.
     tol : float, default 1e-4
         Stop when the log-likelihood per frame improves by less than this.
-    return_history : bool, default False
-        Also return the log-likelihood after each step (the first entry is
-        the starting point).
+    history : list, optional
+        If given, ``log p(W c | X)`` is appended to it after each step (the
+        first entry is the single-component starting point).
 
     Returns
     -------
-    c : numpy.ndarray, shape (T, D)
-    history : list of float
-        Only with ``return_history``.
+    numpy.ndarray, shape (T, D)
 
     Warns
     -----
@@ -388,7 +381,7 @@ def convert_mlpg_em(
     PE = np.einsum("mij,tmj->tmi", cond.precisions, E)  # (T, M, Dy)
     c = convert_mlpg(gmm, X, windows=wins)
     terms = _conditional_log_terms(gmm, X, apply_windows(c, wins))
-    history = [float(logsumexp(terms, axis=1).sum())]
+    trace = [float(logsumexp(terms, axis=1).sum())]
     converged = False
     for _ in range(max_iter):
         gamma = np.exp(terms - logsumexp(terms, axis=1, keepdims=True))  # (T, M)
@@ -396,8 +389,8 @@ def convert_mlpg_em(
         precision_means = np.einsum("tm,tmi->ti", gamma, PE)
         c = _solve_natural(precisions, precision_means, wins)
         terms = _conditional_log_terms(gmm, X, apply_windows(c, wins))
-        history.append(float(logsumexp(terms, axis=1).sum()))
-        if history[-1] - history[-2] < tol * n_frames:
+        trace.append(float(logsumexp(terms, axis=1).sum()))
+        if trace[-1] - trace[-2] < tol * n_frames:
             converged = True
             break
     if not converged:
@@ -406,7 +399,9 @@ def convert_mlpg_em(
             ConvergenceWarning,
             stacklevel=2,
         )
-    return (c, history) if return_history else c
+    if history is not None:
+        history.extend(trace)
+    return c
 
 
 # --------------------------------------------------------------------------- global variance
@@ -428,7 +423,7 @@ class GlobalVariance:
     var: np.ndarray
 
 
-def global_variance(utterances: Sequence[np.ndarray]) -> GlobalVariance:
+def global_variance(utterances: Windows) -> GlobalVariance:
     """Global-variance statistics over utterances (Toda et al. 2007, sec. IV).
 
     Parameters
@@ -454,7 +449,9 @@ def global_variance(utterances: Sequence[np.ndarray]) -> GlobalVariance:
     """
     if len(utterances) == 0:
         raise ParameterError("utterances: expected at least one utterance, got none")
-    arrays = [as_float_array(u, f"utterances[{i}]", ndim=2, min_len=1) for i, u in enumerate(utterances)]
+    arrays = [
+        as_float_array(u, f"utterances[{i}]", ndim=2, min_len=1) for i, u in enumerate(utterances)
+    ]
     if len({a.shape[1] for a in arrays}) != 1:
         raise ParameterError(
             "utterances: expected the same number of dimensions in every utterance, got "
@@ -511,7 +508,9 @@ def gv_postfilter(
     if frames is not None:
         mask = np.asarray(frames, dtype=bool)
         if mask.shape != (c.shape[0],):
-            raise ParameterError(f"frames: expected a boolean mask of shape ({c.shape[0]},), got {mask.shape}")
+            raise ParameterError(
+                f"frames: expected a boolean mask of shape ({c.shape[0]},), got {mask.shape}"
+            )
         if mask.sum() >= 2:
             sel = c[mask]
     mu = sel.mean(axis=0)

@@ -1,10 +1,10 @@
-"""The dynamic-feature windows: the one definition shared by feature stacking and MLPG.
+r"""The dynamic-feature windows: the one definition shared by feature stacking and MLPG.
 
 A window is a short FIR filter along time. The static window is ``(1,)``; the
 delta window is ``(-1/2, 0, 1/2)``, centred. Applying window ``k`` to a static
 trajectory ``c`` of ``T`` frames gives
 
-.. math:: o^{(k)}_t = \\sum_{\\tau=-L_k}^{L_k} w^{(k)}_\\tau \\, c_{\\mathrm{clip}(t+\\tau)},
+.. math:: o^{(k)}_t = \sum_{\tau=-L_k}^{L_k} w^{(k)}_\tau \, c_{\mathrm{clip}(t+\tau)},
 
 where ``clip`` keeps the index inside ``[0, T-1]`` (the edge frame is
 repeated). Stacking the windows frame by frame gives ``o = W c``; the same
@@ -16,6 +16,7 @@ included.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Union
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from ._validation import as_float_array
 from .exceptions import ParameterError
 
 __all__ = [
+    "Window",
+    "Windows",
     "STATIC_WINDOW",
     "DELTA_WINDOW",
     "DELTA_DELTA_WINDOW",
@@ -31,6 +34,11 @@ __all__ = [
     "apply_windows",
     "window_matrix",
 ]
+
+#: One window: odd-length FIR coefficients centred on the current frame.
+Window = Union[Sequence[float], np.ndarray]  # noqa: UP007 (a runtime alias)
+#: The windows stacked per frame, static first.
+Windows = Sequence[Window]
 
 #: The identity window: the static feature itself.
 STATIC_WINDOW: tuple[float, ...] = (1.0,)
@@ -42,7 +50,7 @@ DELTA_DELTA_WINDOW: tuple[float, ...] = (1.0, -2.0, 1.0)
 DEFAULT_WINDOWS: tuple[tuple[float, ...], ...] = (STATIC_WINDOW, DELTA_WINDOW)
 
 
-def _check_windows(windows: Sequence[Sequence[float]]) -> list[np.ndarray]:
+def _check_windows(windows: Windows) -> list[np.ndarray]:
     out = []
     if len(windows) == 0:
         raise ParameterError("windows: expected at least one window, got none")
@@ -60,7 +68,7 @@ def _check_windows(windows: Sequence[Sequence[float]]) -> list[np.ndarray]:
     return out
 
 
-def window_taps(n_frames: int, window: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+def window_taps(n_frames: int, window: Window) -> tuple[np.ndarray, np.ndarray]:
     """Frame indices and coefficients of one window over ``n_frames`` frames.
 
     Parameters
@@ -93,9 +101,7 @@ def window_taps(n_frames: int, window: Sequence[float]) -> tuple[np.ndarray, np.
     return index, coef
 
 
-def apply_windows(
-    x: np.ndarray, windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS
-) -> np.ndarray:
+def apply_windows(x: np.ndarray, windows: Windows = DEFAULT_WINDOWS) -> np.ndarray:
     """Stack a static trajectory with its dynamic features.
 
     Parameters
@@ -131,9 +137,7 @@ def apply_windows(
     return np.hstack(parts)
 
 
-def window_matrix(
-    n_frames: int, windows: Sequence[Sequence[float]] = DEFAULT_WINDOWS
-) -> np.ndarray:
+def window_matrix(n_frames: int, windows: Windows = DEFAULT_WINDOWS) -> np.ndarray:
     """Dense matrix ``W`` mapping a 1-D static trajectory to its stacked windows.
 
     Meant for teaching and testing (it is ``(K T, T)``); MLPG never forms it.

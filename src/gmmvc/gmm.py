@@ -1,4 +1,4 @@
-"""The joint-density GMM: EM on joint vectors ``z = [x; y]``, then conditional parameters.
+r"""The joint-density GMM: EM on joint vectors ``z = [x; y]``, then conditional parameters.
 
 Notes
 -----
@@ -7,20 +7,20 @@ The joint density of source features ``x`` (``D_x`` dims) and target features
 
 .. math::
 
-    p(z) = \\sum_{m=1}^{M} w_m \\, \\mathcal{N}\\!\\left(
-        \\begin{bmatrix} x \\\\ y \\end{bmatrix};
-        \\begin{bmatrix} \\mu^x_m \\\\ \\mu^y_m \\end{bmatrix},
-        \\begin{bmatrix} \\Sigma^{xx}_m & \\Sigma^{xy}_m \\\\
-                         \\Sigma^{yx}_m & \\Sigma^{yy}_m \\end{bmatrix}\\right).
+    p(z) = \sum_{m=1}^{M} w_m \, \mathcal{N}\!\left(
+        \begin{bmatrix} x \\ y \end{bmatrix};
+        \begin{bmatrix} \mu^x_m \\ \mu^y_m \end{bmatrix},
+        \begin{bmatrix} \Sigma^{xx}_m & \Sigma^{xy}_m \\
+                         \Sigma^{yx}_m & \Sigma^{yy}_m \end{bmatrix}\right).
 
 Given ``x``, component ``m`` predicts ``y`` with the conditional mean and
 covariance
 
 .. math::
 
-    E_m(x) = \\mu^y_m + \\Sigma^{yx}_m (\\Sigma^{xx}_m)^{-1} (x - \\mu^x_m) = A_m x + b_m,
-    \\qquad
-    D_m = \\Sigma^{yy}_m - \\Sigma^{yx}_m (\\Sigma^{xx}_m)^{-1} \\Sigma^{xy}_m,
+    E_m(x) = \mu^y_m + \Sigma^{yx}_m (\Sigma^{xx}_m)^{-1} (x - \mu^x_m) = A_m x + b_m,
+    \qquad
+    D_m = \Sigma^{yy}_m - \Sigma^{yx}_m (\Sigma^{xx}_m)^{-1} \Sigma^{xy}_m,
 
 and the posterior of component ``m`` is
 ``P(m | x) = w_m N(x; mu^x_m, Sigma^xx_m) / sum_n w_n N(x; mu^x_n, Sigma^xx_n)``.
@@ -110,7 +110,9 @@ class ConditionalParameters:
             z = linalg.solve_triangular(
                 self.source_chol[m], (x - self.source_means[m]).T, lower=True, check_finite=False
             )
-            out[:, m] = -0.5 * (np.einsum("dt,dt->t", z, z) + dim * _LOG_2PI + self.source_log_det[m])
+            out[:, m] = -0.5 * (
+                np.einsum("dt,dt->t", z, z) + dim * _LOG_2PI + self.source_log_det[m]
+            )
         return out + self.log_weights
 
     def posteriors(self, x: np.ndarray) -> np.ndarray:
@@ -316,7 +318,8 @@ class JointGMM:
         dx = check_positive(n_source_dims, "n_source_dims", integer=True)
         if not dx < joint.shape[1]:
             raise ParameterError(
-                f"n_source_dims: expected fewer than the {joint.shape[1]} joint dimensions, got {dx}"
+                f"n_source_dims: expected fewer than the {joint.shape[1]} joint dimensions, "
+                f"got {dx}"
             )
         needed = 2 * n_comp
         if joint.shape[0] < needed:
@@ -361,7 +364,11 @@ class JointGMM:
         )
         logger.info(
             "EM: %d components on %d frames x %d dims, %d iterations, log-likelihood %.3f/frame",
-            n_comp, joint.shape[0], joint.shape[1], self.n_iter_, self.lower_bound_,
+            n_comp,
+            joint.shape[0],
+            joint.shape[1],
+            self.n_iter_,
+            self.lower_bound_,
         )
         return self
 

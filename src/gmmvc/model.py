@@ -109,7 +109,8 @@ class ConversionModel:
             If ``mode`` is unknown or the order does not match the model.
         """
         check_choice(mode, "mode", CONVERSION_MODES)
-        order = self.source_config.order
+        order = self.source_config.resolved().order
+        assert order is not None  # resolved() sets it
         mcep = as_float_array(mcep, "mcep", ndim=2, min_len=1)
         if mcep.shape[1] != order + 1:
             raise ParameterError(
@@ -183,4 +184,3 @@ class ConversionModel:
             extract_features(x, self.source_config), mode=mode, gv_weight=gv_weight
         )
         return synthesize(converted.f0, converted.mcep, converted.bap, self.source_config)
-

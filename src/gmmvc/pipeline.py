@@ -53,6 +53,7 @@ from .model import CONVERSION_MODES, ConversionModel
 __all__ = [
     "VoiceConverter",
     "UtteranceScore",
+    "PairEvaluation",
     "load_waveforms",
     "extract_corpus_features",
     "score_features",
@@ -61,7 +62,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: A corpus item: a path to an audio file or a waveform array.
-AudioLike = Union[str, os.PathLike, np.ndarray]
+AudioLike = Union[str, os.PathLike, np.ndarray]  # noqa: UP007 (a runtime alias)
 
 
 def _item_name(item: AudioLike, index: int) -> str:
@@ -148,6 +149,28 @@ class UtteranceScore:
     n_frames: int
 
 
+@dataclass(frozen=True, eq=False)
+class PairEvaluation:
+    """One held-out pair scored before and after conversion.
+
+    Attributes
+    ----------
+    name : str
+        The source file name, or ``waveform[i]``.
+    before : UtteranceScore
+        Source against target.
+    after : UtteranceScore
+        Converted (re-analysed waveform) against target.
+    converted : numpy.ndarray
+        The converted waveform, at the model's sample rate.
+    """
+
+    name: str
+    before: UtteranceScore
+    after: UtteranceScore
+    converted: np.ndarray
+
+
 def score_features(
     features: Features,
     target: Features,
@@ -170,7 +193,9 @@ def score_features(
     -------
     UtteranceScore
     """
-    path = align_frames(features.mcep[:, 1:], target.mcep[:, 1:], x_mask=speech, y_mask=target_speech)
+    path = align_frames(
+        features.mcep[:, 1:], target.mcep[:, 1:], x_mask=speech, y_mask=target_speech
+    )
     a, b = path.source_index, path.target_index
     f0_a, f0_b = features.f0[a], target.f0[b]
     voiced_both = np.any((f0_a > 0) & (f0_b > 0))
@@ -224,7 +249,7 @@ class VoiceConverter:
     --------
     >>> from gmmvc.datasets import make_demo_corpus
     >>> corpus = make_demo_corpus(6)
-    >>> vc = VoiceConverter(n_components=2, n_alignment_passes=1, max_iter=20)
+    >>> vc = VoiceConverter(n_components=2, n_alignment_passes=1, max_iter=300)
     >>> vc = vc.fit(corpus.source[:5], corpus.target[:5])
     >>> vc.convert(corpus.source[5], corpus.fs).ndim
     1
@@ -272,10 +297,18 @@ class VoiceConverter:
     ) -> AnalysisConfig:
         if f0_range is None:
             floor, ceil = estimate_f0_range(waveforms, base.fs, frame_period=base.frame_period)
-            logger.info("%s F0 range estimated from %d utterances: %.0f-%.0f Hz", who, len(waveforms), floor, ceil)
+            logger.info(
+                "%s F0 range estimated from %d utterances: %.0f-%.0f Hz",
+                who,
+                len(waveforms),
+                floor,
+                ceil,
+            )
         else:
             if len(f0_range) != 2:
-                raise ParameterError(f"{who}_f0_range: expected (f0_floor, f0_ceil), got {f0_range!r}")
+                raise ParameterError(
+                    f"{who}_f0_range: expected (f0_floor, f0_ceil), got {f0_range!r}"
+                )
             floor, ceil = f0_range
         return base.replace(f0_floor=float(floor), f0_ceil=float(ceil))
 
@@ -369,8 +402,7 @@ class VoiceConverter:
         self.alignment_distances_: list[float] = []
         for p in range(int(self.n_alignment_passes)):
             aligned = [
-                x[:, :dim] if gmm is None else convert_mlpg(gmm, x, windows=windows)
-                for x in X
+                x[:, :dim] if gmm is None else convert_mlpg(gmm, x, windows=windows) for x in X
             ]
             paths: list[Alignment] = [
                 align_frames(a, y[:, :dim], x_mask=ms, y_mask=mt)
@@ -379,7 +411,12 @@ class VoiceConverter:
             dist = float(np.mean([path.distance for path in paths]))
             self.alignment_distances_.append(dist)
             joint = np.vstack([joint_vectors(x, y, path) for x, y, path in zip(X, Y, paths)])
-            logger.info("alignment pass %d: %d joint frames, mean DTW distance %.4f", p + 1, joint.shape[0], dist)
+            logger.info(
+                "alignment pass %d: %d joint frames, mean DTW distance %.4f",
+                p + 1,
+                joint.shape[0],
+                dist,
+            )
             gmm = JointGMM(
                 self.n_components,
                 reg_covar=self.reg_covar,
@@ -479,7 +516,7 @@ class VoiceConverter:
         target: Sequence[AudioLike],
         *,
         fs: int | None = None,
-    ) -> list[tuple[UtteranceScore, UtteranceScore]]:
+    ) -> list[PairEvaluation]:
         """Score held-out pairs before and after conversion.
 
         The converted waveform is re-analysed, so the figures are those of
@@ -494,13 +531,15 @@ class VoiceConverter:
 
         Returns
         -------
-        list of (UtteranceScore, UtteranceScore)
-            ``(source vs target, converted vs target)`` per pair.
+        list of PairEvaluation
+            Per pair: source vs target, converted vs target, and the converted
+            waveform.
         """
         model = self._check_fitted()
         if len(source) == 0 or len(source) != len(target):
             raise ParameterError(
-                f"source/target: expected equal non-empty lists, got {len(source)} and {len(target)}"
+                "source/target: expected equal non-empty lists, "
+                f"got {len(source)} and {len(target)}"
             )
         results = []
         for i, (s, t) in enumerate(zip(source, target)):
@@ -516,8 +555,7 @@ class VoiceConverter:
             c_mask = model.speech_frames(fc_feats.power_db, speaker="source")
             before = score_features(fs_feats, ft_feats, speech=s_mask, target_speech=t_mask)
             after = score_features(fc_feats, ft_feats, speech=c_mask, target_speech=t_mask)
-            logger.info(
-                "%s: MCD %.2f -> %.2f dB", _item_name(s, i), before.mcd_db, after.mcd_db
-            )
-            results.append((before, after))
+            name = _item_name(s, i)
+            logger.info("%s: MCD %.2f -> %.2f dB", name, before.mcd_db, after.mcd_db)
+            results.append(PairEvaluation(name, before, after, converted))
         return results

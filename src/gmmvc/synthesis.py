@@ -78,6 +78,8 @@ def synthesize(
     wav = np.nan_to_num(np.asarray(wav, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     peak = float(np.max(np.abs(wav), initial=0.0))
     if peak > PEAK_LIMIT:
-        logger.warning("synthesized peak %.3f exceeds %.2f: scaled down, not clipped", peak, PEAK_LIMIT)
+        logger.warning(
+            "synthesized peak %.3f exceeds %.2f: scaled down, not clipped", peak, PEAK_LIMIT
+        )
         wav *= PEAK_LIMIT / peak
     return wav
