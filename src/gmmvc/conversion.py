@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,14 @@ from scipy import linalg
 from scipy.special import logsumexp
 
 from ._validation import as_float_array, check_positive
-from .deltas import DEFAULT_WINDOWS, Windows, _check_windows, apply_windows, window_taps
+from .deltas import (
+    DEFAULT_WINDOWS,
+    Windows,
+    _check_windows,
+    apply_windows,
+    apply_windows_transpose,
+    window_taps,
+)
 from .exceptions import ConvergenceWarning, ParameterError
 from .gmm import JointGMM
 
@@ -55,6 +63,11 @@ __all__ = [
     "GlobalVariance",
     "global_variance",
     "gv_postfilter",
+    "convert_mlpg_gv",
+    "ModulationSpectrum",
+    "modulation_spectrum",
+    "modulation_statistics",
+    "ms_postfilter",
     "F0Statistics",
     "convert_f0",
 ]
@@ -287,11 +300,16 @@ def convert_mlpg(gmm: JointGMM, x: np.ndarray, *, windows: Windows = DEFAULT_WIN
     """
     wins = _check_windows(windows)
     X = _check_gmm_input(gmm, x, wins)
+    return _solve_natural(*_best_component_natural(gmm, X), wins)
+
+
+def _best_component_natural(gmm: JointGMM, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame precision ``P_t`` and ``P_t E_t`` of the most likely component."""
     cond = gmm.conditional_
     best = np.argmax(cond.source_log_likelihood(X), axis=1)  # (T,)
-    means = np.einsum("tij,tj->ti", cond.A[best], X) + cond.b[best]
-    precisions = cond.precisions[best]
-    return _solve_natural(precisions, np.einsum("tij,tj->ti", precisions, means), wins)
+    means = np.einsum("tij,tj->ti", cond.A[best], X) + cond.b[best]  # (T, K*D)
+    precisions = cond.precisions[best]  # (T, K*D, K*D)
+    return precisions, np.einsum("tij,tj->ti", precisions, means)
 
 
 def _conditional_log_terms(gmm: JointGMM, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -567,4 +585,261 @@ def convert_f0(f0: np.ndarray, source: F0Statistics, target: F0Statistics) -> np
     out[voiced] = np.exp(
         target.mean + (target.std / source.std) * (np.log(f0[voiced]) - source.mean)
     )
+    return out
+
+
+def convert_mlpg_gv(
+    gmm: JointGMM,
+    x: np.ndarray,
+    gv: GlobalVariance,
+    *,
+    windows: Windows = DEFAULT_WINDOWS,
+    max_iter: int = 30,
+    tol: float = 1e-5,
+    history: list[float] | None = None,
+) -> np.ndarray:
+    r"""Parameter generation considering global variance (Toda et al. 2007, sec. IV).
+
+    Maximises
+
+    .. math:: L(c) = \omega \log N(W c; \bar E, \bar D)
+                     + \log N(v(c); \mu_v, \mathrm{diag}\,\sigma^2_v),
+              \qquad \omega = 1 / (2T),
+
+    where ``v(c)`` is the utterance variance of each dimension of ``c`` and
+    the mixture sequence is the most likely one (as in :func:`convert_mlpg`).
+    It starts from the MLPG solution scaled to the target global variance
+    (Toda's suggested initialisation) and takes Newton steps preconditioned by
+    the trajectory term's Hessian ``omega W^T P W`` (banded, factored once),
+    with backtracking so ``L`` never decreases.
+
+    Parameters
+    ----------
+    gmm : JointGMM
+    x : array_like, shape (T, D) or (T, K * D)
+        Source features.
+    gv : GlobalVariance
+        The target speaker's global-variance statistics (``D`` dims).
+    windows : sequence of sequences of float, default DEFAULT_WINDOWS
+    max_iter : int, default 30
+    tol : float, default 1e-5
+        Stop when ``L`` improves by less than ``tol * |L|``.
+    history : list, optional
+        ``L`` is appended after each step (first: the starting point).
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, D)
+    """
+    check_positive(max_iter, "max_iter", integer=True)
+    check_positive(tol, "tol")
+    wins = _check_windows(windows)
+    X = _check_gmm_input(gmm, x, wins)
+    precisions, precision_means = _best_component_natural(gmm, X)
+    n_frames = X.shape[0]
+    dim = X.shape[1] // len(wins)
+    gv_mean = as_float_array(gv.mean, "gv.mean", ndim=1, n_cols=dim)
+    gv_var = np.maximum(as_float_array(gv.var, "gv.var", ndim=1, n_cols=dim), 1e-12)
+    omega = 1.0 / (2.0 * n_frames)
+    ab, rhs, _ = _banded_normal_equations(precisions, precision_means, wins)
+    try:
+        factor = linalg.cholesky_banded(ab, lower=False, check_finite=False)
+    except linalg.LinAlgError:
+        raise ParameterError(
+            "MLPG-GV: W^T P W is not positive definite; refit with a larger reg_covar"
+        ) from None
+    c_mlpg = linalg.cho_solve_banded((factor, False), rhs, check_finite=False)
+    c_mlpg = c_mlpg.reshape(n_frames, dim)
+
+    def objective(c: np.ndarray) -> float:
+        o = apply_windows(c, wins)
+        traj = -0.5 * np.einsum("ti,tij,tj->", o, precisions, o) + np.sum(o * precision_means)
+        v = c.var(axis=0)
+        return float(omega * traj - 0.5 * np.sum((v - gv_mean) ** 2 / gv_var))
+
+    def gradient(c: np.ndarray) -> np.ndarray:
+        o = apply_windows(c, wins)
+        g_traj = apply_windows_transpose(
+            precision_means - np.einsum("tij,tj->ti", precisions, o), wins
+        )
+        centred = c - c.mean(axis=0)
+        v = c.var(axis=0)
+        return omega * g_traj - (2.0 / n_frames) * centred * ((v - gv_mean) / gv_var)
+
+    c = gv_postfilter(c_mlpg, gv)
+    value = objective(c)
+    trace = [value]
+    for _ in range(max_iter):
+        step = linalg.cho_solve_banded((factor, False), gradient(c).ravel(), check_finite=False)
+        step = step.reshape(n_frames, dim) / omega
+        scale = 1.0
+        while scale > 1e-4:
+            candidate = c + scale * step
+            new_value = objective(candidate)
+            if new_value >= value:
+                break
+            scale *= 0.5
+        else:
+            break  # no ascent along the preconditioned gradient: at a stationary point
+        gain = new_value - value
+        c, value = candidate, new_value
+        trace.append(value)
+        if gain < tol * abs(value):
+            break
+    if history is not None:
+        history.extend(trace)
+    return c
+
+
+# --------------------------------------------------------------------------- modulation spectrum
+
+
+@dataclass(frozen=True)
+class ModulationSpectrum:
+    """Per-dimension log modulation-spectrum statistics of a set of trajectories.
+
+    Attributes
+    ----------
+    mean, std : numpy.ndarray, shape (n_fft // 2 + 1, D)
+        Mean and standard deviation over utterances of the log power
+        modulation spectrum of each dimension.
+    n_fft : int
+        FFT length (in frames) the spectra were computed with.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    n_fft: int
+
+
+def _segments(n_frames: int, n_fft: int) -> list[slice]:
+    """Consecutive segments of at most ``n_fft`` frames covering ``n_frames``."""
+    return [slice(s, min(s + n_fft, n_frames)) for s in range(0, n_frames, n_fft)]
+
+
+def modulation_spectrum(c: np.ndarray, *, n_fft: int) -> np.ndarray:
+    """Log power modulation spectrum of each dimension of a trajectory.
+
+    Each dimension is treated on its own: the mean-removed trajectory of
+    dimension ``d`` along time is transformed by a 1-D FFT of ``n_fft``
+    points (zero-padded), never a 2-D transform over time and coefficients.
+
+    Parameters
+    ----------
+    c : array_like, shape (T, D)
+        Static trajectory, ``T <= n_fft``.
+    n_fft : int
+        FFT length in frames.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_fft // 2 + 1, D)
+        ``log(|FFT_d|^2 / T + eps)``.
+    """
+    c = as_float_array(c, "c", ndim=2, min_len=2)
+    check_positive(n_fft, "n_fft", integer=True)
+    if c.shape[0] > n_fft:
+        raise ParameterError(f"c: expected at most n_fft={n_fft} frames, got {c.shape[0]}")
+    spec = np.fft.rfft(c - c.mean(axis=0), n=n_fft, axis=0)
+    return np.log(np.abs(spec) ** 2 / c.shape[0] + 1e-12)
+
+
+def modulation_statistics(
+    utterances: Sequence[np.ndarray], *, n_fft: int = 2048
+) -> ModulationSpectrum:
+    """Modulation-spectrum statistics over a speaker's utterances (Takamichi et al.).
+
+    Utterances longer than ``n_fft`` frames contribute one spectrum per
+    ``n_fft``-frame segment.
+
+    Parameters
+    ----------
+    utterances : sequence of array_like, each (T_i, D)
+    n_fft : int, default 2048
+        FFT length in frames (2048 frames = 10.24 s at 5 ms).
+
+    Returns
+    -------
+    ModulationSpectrum
+    """
+    if len(utterances) == 0:
+        raise ParameterError("utterances: expected at least one utterance, got none")
+    spectra = []
+    for i, u in enumerate(utterances):
+        u = as_float_array(u, f"utterances[{i}]", ndim=2)
+        spectra += [
+            modulation_spectrum(u[seg], n_fft=n_fft)
+            for seg in _segments(u.shape[0], n_fft)
+            if seg.stop - seg.start >= 2
+        ]
+    if not spectra:
+        raise ParameterError("utterances: expected utterances of at least 2 frames")
+    stack = np.stack(spectra)  # (n, F, D)
+    return ModulationSpectrum(mean=stack.mean(axis=0), std=stack.std(axis=0), n_fft=int(n_fft))
+
+
+def ms_postfilter(
+    c: np.ndarray,
+    converted: ModulationSpectrum,
+    target: ModulationSpectrum,
+    *,
+    weight: float = 1.0,
+) -> np.ndarray:
+    r"""Modulation-spectrum postfilter (Takamichi et al. 2014).
+
+    For each dimension separately, the log modulation spectrum of the
+    utterance is standardised with the statistics of *converted* training
+    utterances and mapped to the target's,
+
+    .. math:: \log S'_d(f) = \mu^{y}_d(f) + \frac{\sigma^{y}_d(f)}{\sigma^{\hat y}_d(f)}
+                             \left(\log S_d(f) - \mu^{\hat y}_d(f)\right),
+
+    interpolated with the original by ``weight``; the phase and the utterance
+    mean are kept and the trajectory is rebuilt by inverse FFT. When
+    ``converted`` and ``target`` are the same statistics the trajectory is
+    returned unchanged (up to rounding).
+
+    Parameters
+    ----------
+    c : array_like, shape (T, D)
+        Converted static trajectory.
+    converted, target : ModulationSpectrum
+        Statistics of converted training trajectories and of the target's.
+    weight : float, default 1.0
+        In ``[0, 1]``; 0 leaves ``c`` unchanged.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, D)
+    """
+    c = as_float_array(c, "c", ndim=2, min_len=1)
+    if not 0.0 <= weight <= 1.0:
+        raise ParameterError(f"weight: expected a value in [0, 1], got {weight}")
+    if converted.n_fft != target.n_fft or converted.mean.shape != target.mean.shape:
+        raise ParameterError(
+            "converted/target: expected modulation statistics of the same n_fft and dimensions"
+        )
+    if target.mean.shape[1] != c.shape[1]:
+        raise ParameterError(
+            f"c: expected {target.mean.shape[1]} dimensions to match the statistics, "
+            f"got {c.shape[1]}"
+        )
+    if weight == 0.0:
+        return c.copy()
+    n_fft = target.n_fft
+    ratio = np.divide(
+        target.std, converted.std, out=np.ones_like(target.std), where=converted.std > 0
+    )
+    out = c.copy()
+    for seg in _segments(c.shape[0], n_fft):
+        part = c[seg]
+        if part.shape[0] < 2:
+            continue
+        mu = part.mean(axis=0)
+        spec = np.fft.rfft(part - mu, n=n_fft, axis=0)  # (F, D), per dimension along time
+        log_ms = np.log(np.abs(spec) ** 2 / part.shape[0] + 1e-12)
+        mapped = target.mean + ratio * (log_ms - converted.mean)
+        new_log = (1.0 - weight) * log_ms + weight * mapped
+        gain = np.exp(0.5 * (new_log - log_ms))  # magnitude gain; the phase is kept
+        out[seg] = mu + np.fft.irfft(spec * gain, n=n_fft, axis=0)[: part.shape[0]]
     return out

@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_WINDOWS",
     "window_taps",
     "apply_windows",
+    "apply_windows_transpose",
     "window_matrix",
 ]
 
@@ -135,6 +136,52 @@ def apply_windows(x: np.ndarray, windows: Windows = DEFAULT_WINDOWS) -> np.ndarr
         index, coef = window_taps(x.shape[0], w)
         parts.append(np.einsum("j,jtd->td", coef, x[index]))
     return np.hstack(parts)
+
+
+def apply_windows_transpose(o: np.ndarray, windows: Windows = DEFAULT_WINDOWS) -> np.ndarray:
+    """Apply ``W^T``: map per-frame stacked window outputs back onto the static frames.
+
+    The adjoint of :func:`apply_windows` (same taps, same edge rule): for any
+    ``c`` and ``o``, ``sum(apply_windows(c) * o) == sum(c * apply_windows_transpose(o))``.
+
+    Parameters
+    ----------
+    o : array_like, shape (T, K * D)
+        One block of ``D`` columns per window, as :func:`apply_windows` returns.
+    windows : sequence of sequences of float, default DEFAULT_WINDOWS
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, D)
+
+    Raises
+    ------
+    ParameterError
+        If ``o`` is not 2-D with a multiple of ``K`` columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> apply_windows_transpose(np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+    array([[0.5],
+           [0. ],
+           [0.5]])
+    """
+    o = as_float_array(o, "o", ndim=2, min_len=1)
+    wins = _check_windows(windows)
+    if o.shape[1] % len(wins):
+        raise ParameterError(
+            f"o: expected a multiple of {len(wins)} columns (one block per window), "
+            f"got {o.shape[1]}"
+        )
+    n_frames, dim = o.shape[0], o.shape[1] // len(wins)
+    out = np.zeros((n_frames, dim))
+    for k, w in enumerate(wins):
+        index, coef = window_taps(n_frames, w)
+        block = o[:, k * dim : (k + 1) * dim]
+        for j in range(coef.size):
+            np.add.at(out, index[j], coef[j] * block)
+    return out
 
 
 def window_matrix(n_frames: int, windows: Windows = DEFAULT_WINDOWS) -> np.ndarray:

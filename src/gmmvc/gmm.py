@@ -48,7 +48,7 @@ from scipy.special import logsumexp
 from ._validation import as_float_array, check_positive
 from .exceptions import ConvergenceWarning, NotFittedError, ParameterError
 
-__all__ = ["JointGMM", "ConditionalParameters", "conditional_parameters"]
+__all__ = ["JointGMM", "ConditionalParameters", "conditional_parameters", "differential_gmm"]
 
 logger = logging.getLogger(__name__)
 
@@ -465,3 +465,55 @@ class JointGMM:
         cond = self._check_fitted()
         x = self._check_source(x)
         return np.einsum("tm,tmi->ti", cond.posteriors(x), cond.conditional_means(x))
+
+
+def differential_gmm(gmm: JointGMM) -> JointGMM:
+    r"""Derive the GMM of ``[X; Y - X]`` from a joint GMM of ``[X; Y]`` (Kobayashi et al.).
+
+    ``[X; Y - X] = T [X; Y]`` with ``T = [[I, 0], [-I, I]]`` is linear, so
+    each component maps exactly: ``mu' = T mu``, ``Sigma' = T Sigma T^T``.
+    Converting with the result predicts the *difference* between target and
+    source features, which can filter the source waveform directly.
+
+    Parameters
+    ----------
+    gmm : JointGMM
+        Fitted joint GMM whose source and target parts have the same size.
+
+    Returns
+    -------
+    JointGMM
+        Fitted, with the same weights.
+
+    Raises
+    ------
+    NotFittedError
+        If ``gmm`` is not fitted.
+    ParameterError
+        If the source and target dimensions differ.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(400, 1)); y = 3 * x + 1
+    >>> g = JointGMM(1, random_state=0).fit(np.hstack([x, y]), n_source_dims=1)
+    >>> d = differential_gmm(g)
+    >>> bool(np.allclose(d.predict_mmse(x), 2 * x + 1, atol=1e-2))
+    True
+    """
+    gmm._check_fitted()
+    dx = gmm.n_source_dims_
+    dim = gmm.means_.shape[1]
+    if dim != 2 * dx:
+        raise ParameterError(
+            f"gmm: a differential GMM needs equal source and target dimensions, got {dx} "
+            f"and {dim - dx}"
+        )
+    eye = np.eye(dx)
+    T = np.block([[eye, np.zeros((dx, dx))], [-eye, eye]])
+    covariances = np.einsum("ij,mjk,lk->mil", T, gmm.covariances_, T)
+    return JointGMM.from_parameters(
+        gmm.weights_, gmm.means_ @ T.T, 0.5 * (covariances + covariances.transpose(0, 2, 1)),
+        n_source_dims=dx,
+    )

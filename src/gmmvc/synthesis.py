@@ -15,12 +15,21 @@ from .config import AnalysisConfig
 from .exceptions import ParameterError
 from .features import decode_ap, mcep_to_sp
 
-__all__ = ["synthesize", "PEAK_LIMIT"]
+__all__ = ["synthesize", "mlsa_filter", "PEAK_LIMIT"]
 
 logger = logging.getLogger(__name__)
 
 #: Largest absolute sample value :func:`synthesize` returns.
 PEAK_LIMIT = 0.99
+
+
+def _limit_peak(wav: np.ndarray) -> np.ndarray:
+    wav = np.nan_to_num(np.asarray(wav, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    peak = float(np.max(np.abs(wav), initial=0.0))
+    if peak > PEAK_LIMIT:
+        logger.warning("output peak %.3f exceeds %.2f: scaled down, not clipped", peak, PEAK_LIMIT)
+        wav *= PEAK_LIMIT / peak
+    return wav
 
 
 def synthesize(
@@ -83,3 +92,57 @@ def synthesize(
         )
         wav *= PEAK_LIMIT / peak
     return wav
+
+
+def mlsa_filter(x: np.ndarray, mcep_diff: np.ndarray, config: AnalysisConfig) -> np.ndarray:
+    r"""Filter a waveform with a time-varying MLSA filter (differential conversion).
+
+    The filter's log response is the mel-cepstrum ``mcep_diff`` (e.g. the
+    converted target-minus-source difference), so the source waveform is
+    reshaped directly: no F0 or aperiodicity is re-estimated and no vocoder
+    resynthesis happens (Kobayashi et al.). Uses pysptk's MLSA filter.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,)
+        Waveform at ``config.fs``, analysed with ``config.frame_period``.
+    mcep_diff : array_like, shape (T, order + 1)
+        Mel-cepstral filter per frame (all-pass constant ``config.alpha``);
+        ``T`` frames as WORLD gives for ``x`` (``n_samples / hop + 1``).
+    config : AnalysisConfig
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_samples,)
+        Never clipped (scaled down if the peak would exceed ``PEAK_LIMIT``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gmmvc.config import AnalysisConfig
+    >>> x = np.random.default_rng(0).normal(scale=0.1, size=1600)
+    >>> y = mlsa_filter(x, np.zeros((21, 25)), AnalysisConfig())
+    >>> bool(np.allclose(y, x, atol=1e-6))
+    True
+    """
+    cfg = config.resolved()
+    x = as_float_array(x, "x", ndim=1, min_len=1)
+    mcep_diff = as_float_array(mcep_diff, "mcep_diff", ndim=2, min_len=1)
+    from pysptk.conversion import mc2b
+    from pysptk.synthesis import MLSADF, Synthesizer
+
+    assert cfg.alpha is not None  # set by resolved()
+    hop = int(round(cfg.fs * cfg.frame_period / 1000.0))
+    n_frames = mcep_diff.shape[0]
+    needed = n_frames * hop
+    padded = np.zeros(max(needed, x.size))
+    padded[: x.size] = x
+    if needed < x.size:  # more samples than frames cover: hold the last filter
+        extra = -(-(x.size - needed) // hop)
+        mcep_diff = np.vstack([mcep_diff, np.repeat(mcep_diff[-1:], extra, axis=0)])
+        padded = np.concatenate([padded, np.zeros(extra * hop - (padded.size - needed))])
+    b = mc2b(np.ascontiguousarray(mcep_diff), cfg.alpha)
+    order = mcep_diff.shape[1] - 1
+    synthesizer = Synthesizer(MLSADF(order=order, alpha=cfg.alpha), hop)
+    y = synthesizer.synthesis(np.ascontiguousarray(padded), b)[: x.size]
+    return _limit_peak(y)

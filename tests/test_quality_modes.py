@@ -1,0 +1,172 @@
+"""The Toda 2007 extensions: GV generation, MS postfilter, differential GMM, MLSA, pitch shift."""
+
+import numpy as np
+import pysptk
+import pytest
+import scipy.signal
+
+from gmmvc.audio import pitch_shift
+from gmmvc.config import AnalysisConfig
+from gmmvc.conversion import (
+    GlobalVariance,
+    ModulationSpectrum,
+    convert_mlpg,
+    convert_mlpg_gv,
+    global_variance,
+    modulation_spectrum,
+    modulation_statistics,
+    ms_postfilter,
+)
+from gmmvc.deltas import (
+    DEFAULT_WINDOWS,
+    DELTA_DELTA_WINDOW,
+    DELTA_WINDOW,
+    STATIC_WINDOW,
+    apply_windows,
+    apply_windows_transpose,
+    window_matrix,
+)
+from gmmvc.exceptions import ParameterError
+from gmmvc.gmm import JointGMM, differential_gmm
+from gmmvc.synthesis import mlsa_filter
+
+
+def _smooth(rng, n_frames, dim, n_sin=4):
+    t = np.linspace(0, 1, n_frames)[:, None]
+    return sum(
+        rng.normal(size=dim) * np.sin(2 * np.pi * (k + 1) * t + rng.uniform(0, 6))
+        for k in range(n_sin)
+    )
+
+
+@pytest.mark.parametrize(
+    "windows", [DEFAULT_WINDOWS, (STATIC_WINDOW, DELTA_WINDOW, DELTA_DELTA_WINDOW)]
+)
+def test_window_transpose_is_the_adjoint(rng, windows):
+    T, D, K = 19, 3, len(windows)
+    o = rng.normal(size=(T, K * D))
+    Wk = window_matrix(T, windows).reshape(K, T, T)
+    expected = sum(Wk[k].T @ o[:, k * D : (k + 1) * D] for k in range(K))
+    np.testing.assert_allclose(apply_windows_transpose(o, windows), expected, atol=1e-13)
+
+
+@pytest.fixture(scope="module")
+def smoothing_gmm():
+    """A joint GMM whose MLPG output is over-smoothed (low variance) relative to the target."""
+    rng = np.random.default_rng(0)
+    xs, ys = [], []
+    for _ in range(30):
+        x = _smooth(rng, 150, 2)
+        y = 0.8 * x + 0.6 * rng.normal(size=x.shape)  # unpredictable detail -> smoothing
+        xs.append(apply_windows(x))
+        ys.append(apply_windows(y))
+    gmm = JointGMM(2, random_state=0).fit(
+        np.hstack([np.vstack(xs), np.vstack(ys)]), n_source_dims=4
+    )
+    gv = global_variance([y[:, :2] for y in ys])
+    return gmm, gv, _smooth(rng, 150, 2)
+
+
+def test_gv_generation_raises_gv_toward_the_target(smoothing_gmm):
+    gmm, gv, x = smoothing_gmm
+    plain = convert_mlpg(gmm, x)
+    history = []
+    out = convert_mlpg_gv(gmm, x, gv, history=history)
+    gap_plain = np.abs(np.log(plain.var(axis=0) / gv.mean))
+    gap_gv = np.abs(np.log(out.var(axis=0) / gv.mean))
+    assert np.all(plain.var(axis=0) < 0.8 * gv.mean)  # MLPG alone is over-smoothed here
+    assert np.all(gap_gv < 0.5 * gap_plain)
+    assert np.all(np.diff(history) >= 0)  # the objective never decreases
+    # it stays a trajectory close to the MLPG one, not noise
+    assert np.corrcoef(out[:, 0], plain[:, 0])[0, 1] > 0.9
+
+
+def test_ms_postfilter_leaves_target_statistics_unchanged(rng):
+    utts = [_smooth(rng, n, 3) for n in (120, 200, 180)]
+    stats = modulation_statistics(utts, n_fft=256)
+    c = _smooth(rng, 150, 3)
+    np.testing.assert_allclose(ms_postfilter(c, stats, stats), c, atol=1e-10)
+    np.testing.assert_array_equal(ms_postfilter(c, stats, stats, weight=0.0), c)
+
+
+def test_ms_postfilter_moves_the_modulation_spectrum_toward_the_target(rng):
+    smooth = [_smooth(rng, 200, 2, n_sin=2) for _ in range(10)]
+    rough = [s + 0.3 * rng.normal(size=s.shape) for s in smooth]
+    conv_stats = modulation_statistics(smooth, n_fft=256)
+    tgt_stats = modulation_statistics(rough, n_fft=256)
+    c = _smooth(rng, 200, 2, n_sin=2)
+    out = ms_postfilter(c, conv_stats, tgt_stats)
+    before = np.abs(modulation_spectrum(c, n_fft=256) - tgt_stats.mean).mean()
+    after = np.abs(modulation_spectrum(out, n_fft=256) - tgt_stats.mean).mean()
+    assert after < 0.5 * before
+    np.testing.assert_allclose(out.mean(axis=0), c.mean(axis=0), atol=0.05)
+
+
+def test_ms_postfilter_works_per_dimension_along_time(rng):
+    utts = [_smooth(rng, 100, 2) + 0.2 * rng.normal(size=(100, 2)) for _ in range(5)]
+    conv = modulation_statistics([u * 0.5 for u in utts], n_fft=128)
+    tgt = modulation_statistics(utts, n_fft=128)
+    c = _smooth(rng, 100, 2)
+    changed = c.copy()
+    changed[:, 1] += rng.normal(size=100)
+    a, b = ms_postfilter(c, conv, tgt), ms_postfilter(changed, conv, tgt)
+    np.testing.assert_allclose(a[:, 0], b[:, 0], atol=1e-12)  # dim 0 ignores dim 1
+    assert not np.allclose(a[:, 1], b[:, 1])
+
+
+def test_ms_shapes_and_errors(rng):
+    assert modulation_spectrum(rng.normal(size=(50, 4)), n_fft=64).shape == (33, 4)
+    with pytest.raises(ParameterError, match="at most n_fft=32 frames, got 50"):
+        modulation_spectrum(rng.normal(size=(50, 4)), n_fft=32)
+    stats = ModulationSpectrum(np.zeros((33, 4)), np.ones((33, 4)), 64)
+    with pytest.raises(ParameterError, match="expected 4 dimensions"):
+        ms_postfilter(rng.normal(size=(10, 3)), stats, stats)
+
+
+def test_differential_gmm_is_the_exact_linear_transform(rng):
+    x = rng.normal(size=(600, 2))
+    y = np.tanh(x) + 0.5 + 0.05 * rng.normal(size=x.shape)
+    joint = JointGMM(3, random_state=0).fit(np.hstack([x, y]), n_source_dims=2)
+    diff = differential_gmm(joint)
+    np.testing.assert_allclose(diff.means_[:, 2:], joint.means_[:, 2:] - joint.means_[:, :2])
+    # conditional means are related exactly: E[y - x | x] = E[y | x] - x
+    np.testing.assert_allclose(diff.predict_mmse(x), joint.predict_mmse(x) - x, atol=1e-9)
+    with pytest.raises(ParameterError, match="equal source and target dimensions, got 2 and 1"):
+        differential_gmm(JointGMM(1, random_state=0).fit(np.hstack([x, y[:, :1]]), n_source_dims=2))
+
+
+def test_mlsa_with_zero_difference_returns_the_input(rng):
+    x = rng.normal(scale=0.1, size=8000)
+    cfg = AnalysisConfig()
+    n_frames = 8000 // 80 + 1
+    np.testing.assert_allclose(mlsa_filter(x, np.zeros((n_frames, 25)), cfg), x, atol=1e-9)
+
+
+def test_mlsa_response_matches_the_mel_cepstral_envelope(rng):
+    x = rng.normal(scale=0.05, size=32000)
+    mc = np.zeros(25)
+    mc[1], mc[2] = 0.5, -0.2
+    y = mlsa_filter(x, np.tile(mc, (401, 1)), AnalysisConfig())
+    _, px = scipy.signal.welch(x, 16000, nperseg=512)
+    _, py = scipy.signal.welch(y, 16000, nperseg=512)
+    expected = pysptk.mc2sp(mc, 0.41, 512)  # power response of exp(mc) with alpha 0.41
+    measured_db, expected_db = 10 * np.log10(py / px), 10 * np.log10(expected)
+    np.testing.assert_allclose(measured_db[5:-5], expected_db[5:-5], atol=0.6)  # Welch noise
+
+
+def test_pitch_shift_moves_f0_and_keeps_duration():
+    fs = 16000
+    t = np.arange(fs) / fs
+    x = scipy.signal.sawtooth(2 * np.pi * 120 * t) * 0.3
+    y = pitch_shift(x, fs, 1.75)
+    assert y.size == x.size
+    spec = np.abs(np.fft.rfft(y * np.hanning(y.size)))
+    assert abs(np.argmax(spec[:400]) - 210) <= 2  # 120 Hz * 1.75
+    with pytest.raises(ParameterError, match="ratio: expected a positive number"):
+        pitch_shift(x, fs, -1.0)
+
+
+def test_global_variance_dataclass_is_used_by_gv_generation_shape_checks(smoothing_gmm):
+    gmm, _, x = smoothing_gmm
+    with pytest.raises(ParameterError, match="gv.mean: expected last dimension 2"):
+        convert_mlpg_gv(gmm, x, GlobalVariance(np.ones(3), np.ones(3)))
