@@ -123,3 +123,45 @@ def test_from_parameters_roundtrip(rng):
         np.testing.assert_array_equal(rebuilt.predict_mmse(x), fitted.predict_mmse(x))
     with pytest.raises(ParameterError, match="not positive definite; increase reg_covar"):
         JointGMM.from_parameters([1.0], np.zeros((1, 2)), np.zeros((1, 2, 2)), n_source_dims=1)
+
+
+def test_warm_start_from_a_fitted_model_converges_quickly_to_the_same_fit(rng):
+    x, y = _two_cluster_data(rng)
+    joint = np.hstack([x, y])
+    cold = JointGMM(2, random_state=0).fit(joint, n_source_dims=2)
+    warm = JointGMM(2, random_state=1).fit(joint, n_source_dims=2, init=cold)
+    assert warm.n_iter_ <= 2
+    np.testing.assert_allclose(warm.means_, cold.means_, atol=1e-3)
+    with pytest.raises(ParameterError, match="init: expected a model with 3 components"):
+        JointGMM(3).fit(joint, n_source_dims=2, init=cold)
+
+
+def test_float32_em_gives_the_same_model_on_held_out_likelihood(rng):
+    x, y = _two_cluster_data(rng, n=2000)
+    joint = np.hstack([x, y])
+    held_x, held_y = _two_cluster_data(rng, n=500)
+    m64 = JointGMM(4, random_state=0).fit(joint, n_source_dims=2)
+    m32 = JointGMM(4, random_state=0, dtype="float32").fit(joint, n_source_dims=2)
+    assert m32.means_.dtype == np.float64  # parameters are stored in float64 either way
+
+    def held_out(m):
+        return float(
+            np.mean(
+                np.log(
+                    np.sum(
+                        [
+                            m.weights_[k]
+                            * multivariate_normal(m.means_[k], m.covariances_[k]).pdf(
+                                np.hstack([held_x, held_y])
+                            )
+                            for k in range(4)
+                        ],
+                        axis=0,
+                    )
+                )
+            )
+        )
+
+    assert held_out(m32) == pytest.approx(held_out(m64), abs=1e-3)
+    with pytest.raises(ParameterError, match="dtype: expected one of 'float64', 'float32'"):
+        JointGMM(2, dtype="float16").fit(joint, n_source_dims=2)
