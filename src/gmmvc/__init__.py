@@ -70,6 +70,14 @@ _EXPORTS = {
     "VoiceConverter": "pipeline",
     "UtteranceScore": "pipeline",
     "score_features": "pipeline",
+    "plot_envelope": "display",
+    "plot_envelopes": "display",
+    "plot_trajectories": "display",
+    "plot_f0": "display",
+    "plot_alignment": "display",
+    "plot_responsibilities": "display",
+    "plot_global_variance": "display",
+    "listen": "display",
 }
 
 __all__ = [
