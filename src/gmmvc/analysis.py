@@ -54,6 +54,14 @@ class WorldFeatures:
     ------
     ParameterError
         If the array shapes disagree.
+
+    Examples
+    --------
+    >>> w = WorldFeatures(
+    ...     f0=np.zeros(3), sp=np.ones((3, 513)), ap=np.ones((3, 513)), fs=16000, frame_period=5.0
+    ... )
+    >>> w.n_frames, w.fft_size
+    (3, 1024)
     """
 
     f0: np.ndarray

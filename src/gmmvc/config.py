@@ -105,6 +105,14 @@ class AnalysisConfig:
         All-pass constant of the mel-cepstrum, ``0 <= alpha < 1``.
     fft_size : int, optional
         FFT size of the spectral envelope (``fft_size // 2 + 1`` bins).
+
+    Examples
+    --------
+    >>> cfg = AnalysisConfig(f0_method="dio", f0_floor=70.0, f0_ceil=300.0)
+    >>> cfg.fs, cfg.frame_period, cfg.order
+    (16000, 5.0, None)
+    >>> cfg.resolved().order
+    24
     """
 
     fs: int = 16000
@@ -124,6 +132,15 @@ class AnalysisConfig:
         ------
         ParameterError
             If a field is out of range.
+
+        Examples
+        --------
+        >>> AnalysisConfig(f0_method="dio").validate().f0_method
+        'dio'
+        >>> AnalysisConfig(f0_floor=300.0, f0_ceil=100.0).validate()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gmmvc.exceptions.ParameterError: f0_floor/f0_ceil: expected f0_floor < f0_ceil, ...
         """
         check_fs(self.fs, "fs")
         check_positive(self.frame_period, "frame_period")
@@ -174,11 +191,24 @@ class AnalysisConfig:
         )
 
     def replace(self, **changes: Any) -> AnalysisConfig:
-        """Return a copy with ``changes`` applied and validated."""
+        """Return a copy with ``changes`` applied and validated.
+
+        Examples
+        --------
+        >>> AnalysisConfig().replace(frame_period=10.0).frame_period
+        10.0
+        """
         return dataclasses.replace(self, **changes).validate()
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the settings as a JSON-serialisable dict."""
+        """Return the settings as a JSON-serialisable dict.
+
+        Examples
+        --------
+        >>> d = AnalysisConfig(f0_method="dio").to_dict()
+        >>> d["fs"], d["f0_method"], d["order"]
+        (16000, 'dio', None)
+        """
         return dataclasses.asdict(self)
 
     @classmethod
@@ -189,6 +219,12 @@ class AnalysisConfig:
         ------
         ParameterError
             If ``data`` has unknown keys or invalid values.
+
+        Examples
+        --------
+        >>> cfg = AnalysisConfig(f0_floor=70.0, f0_ceil=300.0)
+        >>> AnalysisConfig.from_dict(cfg.to_dict()) == cfg
+        True
         """
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)

@@ -592,6 +592,13 @@ class Features:
     ------
     ParameterError
         If the arrays disagree in rank or number of frames.
+
+    Examples
+    --------
+    >>> f = Features(f0=np.zeros(4), mcep=np.zeros((4, 25)), bap=np.zeros((4, 1)),
+    ...              power_db=np.full(4, -60.0))
+    >>> f.n_frames, f.mcep.shape
+    (4, (4, 25))
     """
 
     f0: np.ndarray

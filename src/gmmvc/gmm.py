@@ -76,6 +76,18 @@ class ConditionalParameters:
         Conditional covariances ``D_m``.
     precisions : numpy.ndarray, shape (M, Dy, Dy)
         ``D_m^-1``, obtained by Cholesky solves (MLPG needs the matrix itself).
+
+    Examples
+    --------
+    One component with ``y = 2 x`` plus unit-variance noise:
+
+    >>> import numpy as np
+    >>> cov = np.array([[[1.0, 2.0], [2.0, 5.0]]])  # var x = 1, cov = 2, var y = 5
+    >>> p = conditional_parameters(np.ones(1), np.zeros((1, 2)), cov, 1)
+    >>> float(p.A[0, 0, 0]), float(p.covariances[0, 0, 0]), p.n_components
+    (2.0, 1.0, 1)
+    >>> p.conditional_means(np.array([[1.0], [3.0]]))[:, 0, 0]
+    array([2., 6.])
     """
 
     log_weights: np.ndarray
@@ -442,6 +454,14 @@ class JointGMM:
         ParameterError
             If shapes disagree, weights are not a distribution or a covariance
             is not positive definite.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cov = np.array([[[1.0, 2.0], [2.0, 5.0]]])
+        >>> gmm = JointGMM.from_parameters(np.ones(1), np.zeros((1, 2)), cov, n_source_dims=1)
+        >>> gmm.predict_mmse(np.array([[1.5]]))
+        array([[3.]])
         """
         weights = as_float_array(weights, "weights", ndim=1, min_len=1)
         n_comp = weights.shape[0]
@@ -492,6 +512,19 @@ class JointGMM:
         ------
         NotFittedError
             Before :meth:`fit`.
+
+        Examples
+        --------
+        Two components with equal weights, centred at -2 and +2:
+
+        >>> import numpy as np
+        >>> means = np.array([[-2.0, 0.0], [2.0, 0.0]])
+        >>> gmm = JointGMM.from_parameters(
+        ...     np.full(2, 0.5), means, np.tile(np.eye(2), (2, 1, 1)), n_source_dims=1
+        ... )
+        >>> gmm.posteriors(np.array([[0.0], [-4.0]])).round(3)
+        array([[0.5, 0.5],
+               [1. , 0. ]])
         """
         return self._check_fitted().posteriors(self._check_source(x))
 
@@ -509,6 +542,16 @@ class JointGMM:
         Notes
         -----
         ``E[y | x] = sum_m P(m | x) (A_m x + b_m)`` (Toda et al. 2007, eq. 11).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(500, 1))
+        >>> gmm = JointGMM(1, random_state=0).fit(np.hstack([x, 3 * x - 1]), n_source_dims=1)
+        >>> gmm.predict_mmse(np.array([[0.0], [1.0]])).round(2) + 0.0
+        array([[-1.],
+               [ 2.]])
         """
         cond = self._check_fitted()
         x = self._check_source(x)
