@@ -1,7 +1,14 @@
-"""The generated demo corpus: two synthetic voices reading the same sentences.
+"""Corpora: the generated demo corpus, and readers for parallel corpora on disk.
 
-``gmmvc demo`` trains and converts on this corpus, so the package works out of
-the box with no download. :func:`make_demo_corpus` builds it with a small
+**Readers.** :func:`paired_files` pairs a source and a target speaker's files,
+given as two folders (matched by file stem across audio extensions) or two
+text lists of paths (matched by position); :func:`audio_files` expands files,
+folders and lists into one list of audio files; :func:`read_file_list` reads
+one list. These are what ``gmmvc train``, ``convert`` and ``evaluate`` take.
+
+**The demo corpus.** ``gmmvc demo`` trains and converts on a generated corpus
+of two synthetic voices reading the same sentences, so the package works out
+of the box with no download. :func:`make_demo_corpus` builds it with a small
 source-filter synthesiser written for the purpose:
 
 * a phone inventory of five vowels, two nasals, two approximants, three
@@ -28,12 +35,14 @@ joint-density GMM learns.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import functools
 import logging
 import operator
 import os
 import pathlib
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,9 +50,17 @@ import scipy.ndimage
 import scipy.signal
 
 from ._validation import SUPPORTED_FS, check_fs, check_positive
-from .exceptions import ParameterError
+from .exceptions import GmmvcError, ParameterError
 
-__all__ = ["DemoCorpus", "make_demo_corpus", "write_demo_corpus"]
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "audio_files",
+    "paired_files",
+    "read_file_list",
+    "DemoCorpus",
+    "make_demo_corpus",
+    "write_demo_corpus",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -437,6 +454,297 @@ def write_demo_corpus(
         _write_wav_atomic(path, wav, corpus.fs)
     logger.debug("wrote %d WAV files under %s", len(jobs), root)
     return dirs
+
+
+# --------------------------------------------------------------------------------------
+# Corpus readers: folders and lists of audio files
+# --------------------------------------------------------------------------------------
+
+#: File extensions (lower case) read as audio; all are formats libsndfile decodes.
+AUDIO_EXTENSIONS = (
+    ".wav",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".mp3",
+    ".aif",
+    ".aiff",
+    ".aifc",
+    ".au",
+    ".snd",
+    ".caf",
+    ".w64",
+    ".rf64",
+)
+
+#: How many names a warning or error message lists before "and N more".
+_MAX_LISTED = 10
+
+
+def read_file_list(path: str | os.PathLike[str]) -> list[pathlib.Path]:
+    r"""Read a text list of audio files, one path per line.
+
+    Blank lines and lines starting with ``#`` are skipped; surrounding
+    whitespace is stripped. Relative paths are relative to the folder of the
+    list file, not to the working directory, so a list can travel with its
+    corpus.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The list file (UTF-8 text).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The listed files, in the order of the list.
+
+    Raises
+    ------
+    GmmvcError
+        If the list does not exist, is not UTF-8 text, lists no file, or lists
+        files that do not exist (the first few are named, with line numbers).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     root = pathlib.Path(d)
+    ...     for name in ("a.wav", "b.wav"):
+    ...         _ = (root / name).write_bytes(b"")
+    ...     _ = (root / "train.txt").write_text("# training files\na.wav\n\nb.wav\n")
+    ...     print([p.name for p in read_file_list(root / "train.txt")])
+    ['a.wav', 'b.wav']
+    """
+    p = pathlib.Path(path)
+    if not p.is_file():
+        what = "is a folder, not a list file" if p.is_dir() else "does not exist"
+        raise GmmvcError(f"{p}: {what}; expected a text file with one audio path per line")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise GmmvcError(
+            f"{p}: is neither an audio file (extensions {', '.join(AUDIO_EXTENSIONS[:4])}, "
+            "...) nor a UTF-8 text list of paths"
+        ) from None
+    except OSError as exc:
+        raise GmmvcError(f"{p}: cannot be read ({exc})") from exc
+    entries: list[tuple[int, pathlib.Path]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            entry = pathlib.Path(line).expanduser()
+            entries.append((number, entry if entry.is_absolute() else p.parent / entry))
+    if not entries:
+        raise GmmvcError(f"{p}: lists no files; expected one audio path per line")
+    missing = [f"{e} (line {n})" for n, e in entries if not e.is_file()]
+    if missing:
+        raise GmmvcError(
+            f"{p}: {len(missing)} listed file(s) do not exist: {_some(missing)}; relative "
+            f"paths are read relative to {p.parent}"
+        )
+    return [e for _, e in entries]
+
+
+def audio_files(
+    inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    pattern: str | None = None,
+) -> list[pathlib.Path]:
+    """Expand audio files, folders and text lists into one list of audio files.
+
+    Parameters
+    ----------
+    inputs : path or sequence of paths
+        Each is an audio file (one of :data:`AUDIO_EXTENSIONS`), a folder
+        (its audio files, not recursively, sorted by name, hidden files
+        skipped) or any other file, read as a text list
+        (:func:`read_file_list`).
+    pattern : str, optional
+        Shell-style pattern (``fnmatch``, case-sensitive) that the names of
+        files found in *folders* must match, e.g. ``'2000*'``. Files named
+        explicitly or in lists are always taken.
+
+    Returns
+    -------
+    list of pathlib.Path
+        In the order given, folders expanded in place; a file named twice is
+        kept once.
+
+    Raises
+    ------
+    GmmvcError
+        If an input does not exist, a list is invalid, or no audio file is found.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     root = pathlib.Path(d)
+    ...     for name in ("200001.wav", "100001.flac", "notes.txt"):
+    ...         _ = (root / name).write_bytes(b"")
+    ...     every, some = audio_files(root), audio_files(root, pattern="2*")
+    >>> [p.name for p in every], [p.name for p in some]
+    (['100001.flac', '200001.wav'], ['200001.wav'])
+    """
+    items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    if not items:
+        raise ParameterError("inputs: expected at least one file, folder or list, got none")
+    found: list[pathlib.Path] = []
+    for item in items:
+        p = pathlib.Path(item)
+        if p.is_dir():
+            found.extend(_folder_audio(p, pattern))
+        elif _is_audio(p):
+            if not p.is_file():
+                raise GmmvcError(f"{p}: audio file does not exist; check the path")
+            found.append(p)
+        else:
+            found.extend(read_file_list(p))
+    unique = list(dict.fromkeys(found))
+    if not unique:
+        where = ", ".join(str(i) for i in items)
+        raise GmmvcError(
+            f"no audio files found in {where}"
+            + (f" matching {pattern!r}" if pattern else "")
+            + f"; expected files ending in {', '.join(AUDIO_EXTENSIONS[:4])}, ..."
+        )
+    return unique
+
+
+def paired_files(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    *,
+    pattern: str | None = None,
+) -> list[tuple[pathlib.Path, pathlib.Path]]:
+    """Pair two speakers' recordings of the same sentences.
+
+    Two folders are paired by file stem (``100001.flac`` with ``100001.wav``),
+    in sorted order; files of one folder without a partner in the other are
+    skipped with a logged warning that names them. Two text lists
+    (:func:`read_file_list`) are paired by position.
+
+    Parameters
+    ----------
+    source, target : str or os.PathLike
+        Two folders, or two text lists of paths.
+    pattern : str, optional
+        Shell-style pattern (``fnmatch``, case-sensitive) the file names in
+        both folders must match, e.g. ``'1000*'`` for the VCC 2016 training
+        sentences. Folders only.
+
+    Returns
+    -------
+    list of (pathlib.Path, pathlib.Path)
+        ``(source_file, target_file)`` pairs.
+
+    Raises
+    ------
+    ParameterError
+        If one is a folder and the other a list, or ``pattern`` is given with lists.
+    GmmvcError
+        If a path does not exist, a folder holds two audio files of the same
+        stem, no name is common to the two folders, or the lists differ in length.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     root = pathlib.Path(d)
+    ...     for name in ("src/a.wav", "src/b.wav", "tgt/b.flac", "tgt/a.flac"):
+    ...         (root / name).parent.mkdir(exist_ok=True)
+    ...         _ = (root / name).write_bytes(b"")
+    ...     print([(s.name, t.name) for s, t in paired_files(root / "src", root / "tgt")])
+    [('a.wav', 'a.flac'), ('b.wav', 'b.flac')]
+    """
+    src, tgt = pathlib.Path(source), pathlib.Path(target)
+    for p in (src, tgt):
+        if not p.exists():
+            raise GmmvcError(f"{p}: does not exist; expected a folder of audio files or a list")
+    if src.is_dir() != tgt.is_dir():
+        raise ParameterError(
+            f"source/target: expected two folders or two text lists, got "
+            f"{'a folder' if src.is_dir() else 'a list'} ({src}) and "
+            f"{'a folder' if tgt.is_dir() else 'a list'} ({tgt})"
+        )
+    if not src.is_dir():
+        if pattern is not None:
+            raise ParameterError(
+                f"pattern: selects files in folders, got {pattern!r} with text lists; "
+                "edit the lists instead"
+            )
+        src_list, tgt_list = read_file_list(src), read_file_list(tgt)
+        if len(src_list) != len(tgt_list):
+            raise GmmvcError(
+                f"{src} lists {len(src_list)} files and {tgt} lists {len(tgt_list)}; "
+                "expected lists of equal length, paired line by line"
+            )
+        return list(zip(src_list, tgt_list))
+
+    src_files = _by_stem(_folder_audio(src, pattern), src)
+    tgt_files = _by_stem(_folder_audio(tgt, pattern), tgt)
+    common = sorted(src_files.keys() & tgt_files.keys())
+    matching = f" matching {pattern!r}" if pattern else ""
+    if not common:
+        raise GmmvcError(
+            f"no file name is common to {src} ({len(src_files)} audio files{matching}) and "
+            f"{tgt} ({len(tgt_files)}); expected recordings of the same sentences under "
+            "the same names (e.g. 100001.wav in both)"
+        )
+    for folder, files, other in ((src, src_files, tgt), (tgt, tgt_files, src)):
+        unpaired = sorted(files.keys() - set(common))
+        if unpaired:
+            logger.warning(
+                "%s: skipping %d file(s) with no partner in %s: %s",
+                folder,
+                len(unpaired),
+                other,
+                _some(unpaired),
+            )
+    logger.info("paired %d files%s of %s and %s", len(common), matching, src, tgt)
+    return [(src_files[stem], tgt_files[stem]) for stem in common]
+
+
+def _is_audio(path: pathlib.Path) -> bool:
+    return path.suffix.lower() in AUDIO_EXTENSIONS
+
+
+def _folder_audio(folder: pathlib.Path, pattern: str | None) -> list[pathlib.Path]:
+    """Audio files directly in ``folder`` (sorted by name, hidden files skipped)."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise GmmvcError(f"{folder}: cannot list the folder ({exc})") from exc
+    return [
+        p
+        for p in entries
+        if _is_audio(p)
+        and not p.name.startswith(".")
+        and p.is_file()
+        and (pattern is None or fnmatch.fnmatchcase(p.name, pattern))
+    ]
+
+
+def _by_stem(files: list[pathlib.Path], folder: pathlib.Path) -> dict[str, pathlib.Path]:
+    """Map stem -> file, refusing two audio files of one stem (``a.wav``, ``a.flac``)."""
+    out: dict[str, pathlib.Path] = {}
+    for p in files:
+        if p.stem in out:
+            raise GmmvcError(
+                f"{folder}: {out[p.stem].name} and {p.name} have the same name; expected one "
+                "recording per sentence - move one of them away"
+            )
+        out[p.stem] = p
+    return out
+
+
+def _some(names: Sequence[str]) -> str:
+    """Join names as ``'a, b, c'``, or the first few and ``'and N more'``."""
+    shown = ", ".join(names[:_MAX_LISTED])
+    rest = len(names) - _MAX_LISTED
+    return f"{shown} and {rest} more" if rest > 0 else shown
 
 
 # --------------------------------------------------------------------------------------
