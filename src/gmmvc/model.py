@@ -4,16 +4,35 @@ A :class:`ConversionModel` holds the two speakers' analysis settings, their
 log-F0 statistics, the target's global variance and the joint GMM. It turns
 source features into converted features, and a source waveform into a
 converted waveform, with any of the conversion modes.
+
+:func:`save_model` writes it to one self-contained file and
+:func:`load_model` reads it back, converting bit for bit as before. The file
+is a numpy ``.npz`` archive read with ``allow_pickle=False`` (loading a file
+from someone else cannot run code): one member holds UTF-8 JSON metadata
+(format name and version, gmmvc version, creation time, default conversion
+settings, the model's scalar fields and a SHA-256 of every array), the others
+the arrays.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import hashlib
+import json
 import logging
+import os
+import pathlib
+import secrets
+import zipfile
+import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from . import __version__
 from ._validation import as_float_array, check_choice, check_fs
 from .audio import resample
 from .config import AnalysisConfig
@@ -26,13 +45,21 @@ from .conversion import (
     convert_mmse,
     gv_postfilter,
 )
-from .deltas import DEFAULT_WINDOWS, apply_windows
-from .exceptions import ParameterError
+from .deltas import DEFAULT_WINDOWS, _check_windows, apply_windows
+from .exceptions import GmmvcError, ParameterError
 from .features import Features, extract_features, speech_mask
 from .gmm import JointGMM
 from .synthesis import synthesize
 
-__all__ = ["CONVERSION_MODES", "ConversionModel"]
+__all__ = [
+    "CONVERSION_MODES",
+    "ConversionModel",
+    "MODEL_FORMAT_VERSION",
+    "ModelFile",
+    "save_model",
+    "load_model",
+    "read_model_file",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -184,3 +211,612 @@ class ConversionModel:
             extract_features(x, self.source_config), mode=mode, gv_weight=gv_weight
         )
         return synthesize(converted.f0, converted.mcep, converted.bap, self.source_config)
+
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        mode: str = "mlpg",
+        gv_weight: float = 0.0,
+        overwrite: bool = True,
+    ) -> pathlib.Path:
+        """Write the model to one file; see :func:`save_model`."""
+        return save_model(self, path, mode=mode, gv_weight=gv_weight, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ConversionModel:
+        """Read a model written by :meth:`save`; see :func:`load_model`."""
+        return load_model(path)
+
+
+# --------------------------------------------------------------------------
+# model files: save and load without pickle
+# --------------------------------------------------------------------------
+
+#: Layout version of the model files this gmmvc writes; it reads this version
+#: and older ones. Adding a :class:`ConversionModel` field *with a default* needs
+#: no new version (older files load with the default); bump it when older
+#: gmmvc releases could not read new files correctly (a new required field, a
+#: changed meaning), so they refuse them with "upgrade gmmvc" instead.
+MODEL_FORMAT_VERSION = 1
+
+#: Value of the metadata's ``format`` entry: what marks a gmmvc model file.
+_FORMAT_NAME = "gmmvc-model"
+
+#: Archive member holding the UTF-8 JSON metadata, as a uint8 array.
+_METADATA_KEY = "gmmvc_metadata"
+
+_Arrays = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Codec:
+    """How one :class:`ConversionModel` field is stored.
+
+    ``encode(value) -> (json_value, arrays)`` and
+    ``decode(json_value, arrays) -> value``, where ``arrays`` maps short
+    names (no dots) to numeric arrays; the file stores them as
+    ``<field>.<name>``. ``decode`` raises ``ParameterError``, ``KeyError``,
+    ``TypeError`` or ``ValueError`` on bad content.
+    """
+
+    encode: Callable[[Any], tuple[Any, _Arrays]]
+    decode: Callable[[Any, _Arrays], Any]
+
+
+def _json_value(value: Any) -> Any:
+    """``value`` with numpy scalars/arrays and tuples turned into JSON types."""
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_value(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot store a {type(value).__name__} in a model file: {value!r}")
+
+
+def _encode_config(config: AnalysisConfig) -> tuple[Any, _Arrays]:
+    return config.to_dict(), {}
+
+
+def _decode_config(meta: Any, arrays: _Arrays) -> AnalysisConfig:
+    if not isinstance(meta, dict):
+        raise TypeError(f"expected a dict of analysis settings, got {type(meta).__name__}")
+    return AnalysisConfig.from_dict(meta)
+
+
+def _encode_gmm(gmm: JointGMM) -> tuple[Any, _Arrays]:
+    meta = {
+        "n_source_dims": gmm.n_source_dims_,
+        "converged": gmm.converged_,
+        "n_iter": gmm.n_iter_,
+        "lower_bound": gmm.lower_bound_,
+    }
+    arrays = {"weights": gmm.weights_, "means": gmm.means_, "covariances": gmm.covariances_}
+    return _json_value(meta), arrays
+
+
+def _decode_gmm(meta: Any, arrays: _Arrays) -> JointGMM:
+    _check_keys(meta, {"n_source_dims", "converged", "n_iter", "lower_bound"})
+    gmm = JointGMM.from_parameters(
+        _float64(arrays, "weights"),
+        _float64(arrays, "means"),
+        _float64(arrays, "covariances"),
+        n_source_dims=meta["n_source_dims"],
+    )
+    if not isinstance(meta["converged"], bool) or not isinstance(meta["n_iter"], int):
+        raise TypeError("expected a boolean 'converged' and an integer 'n_iter'")
+    gmm.converged_, gmm.n_iter_ = meta["converged"], meta["n_iter"]
+    gmm.lower_bound_ = float(meta["lower_bound"])
+    return gmm
+
+
+def _dataclass_codec(cls: type) -> _Codec:
+    """Store a dataclass field by field: arrays as arrays, anything else as JSON.
+
+    Fields missing from a file take their default (so adding a field with a
+    default keeps older files readable); fields the class does not know are
+    an error.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+
+    def encode(value: Any) -> tuple[Any, _Arrays]:
+        meta: dict[str, Any] = {}
+        arrays: _Arrays = {}
+        for name in fields:
+            item = getattr(value, name)
+            if isinstance(item, np.ndarray):
+                arrays[name] = item
+            else:
+                meta[name] = _json_value(item)
+        return meta, arrays
+
+    def decode(meta: Any, arrays: _Arrays) -> Any:
+        if not isinstance(meta, dict):
+            raise TypeError(f"expected a dict of {cls.__name__} fields, got {meta!r}")
+        unknown = sorted((set(meta) | set(arrays)) - set(fields))
+        if unknown:
+            raise KeyError(f"unknown {cls.__name__} field(s) {unknown}")
+        kwargs: dict[str, Any] = {}
+        for name, f in fields.items():
+            if name in arrays:
+                kwargs[name] = as_float_array(_float64(arrays, name), f"{cls.__name__}.{name}")
+            elif name in meta:
+                kwargs[name] = meta[name]
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise KeyError(f"missing {cls.__name__} field {name!r}")
+        return cls(**kwargs)
+
+    return _Codec(encode, decode)
+
+
+def _float64(arrays: _Arrays, name: str) -> np.ndarray:
+    """``arrays[name]``, required to be float64 (what gmmvc writes), so values are exact."""
+    arr = arrays[name]
+    if arr.dtype != np.float64:
+        raise TypeError(f"array {name!r}: expected float64, got {arr.dtype}")
+    return arr
+
+
+def _encode_windows(windows: Any) -> tuple[Any, _Arrays]:
+    return [[float(c) for c in w] for w in windows], {}
+
+
+def _decode_windows(meta: Any, arrays: _Arrays) -> tuple[tuple[float, ...], ...]:
+    if not isinstance(meta, list) or not all(isinstance(w, list) for w in meta):
+        raise TypeError(f"expected a list of lists of coefficients, got {meta!r}")
+    return tuple(tuple(float(c) for c in w) for w in _check_windows(meta))
+
+
+def _encode_info(info: Any) -> tuple[Any, _Arrays]:
+    return _json_value(dict(info)), {}
+
+
+def _decode_info(meta: Any, arrays: _Arrays) -> dict[str, Any]:
+    if not isinstance(meta, dict):
+        raise TypeError(f"expected a dict, got {type(meta).__name__}")
+    return meta
+
+
+_CONFIG_CODEC = _Codec(_encode_config, _decode_config)
+_F0_CODEC = _dataclass_codec(F0Statistics)
+
+#: Every :class:`ConversionModel` field and how it is stored. A new field
+#: needs an entry here (``tests/test_model_io.py`` checks that none is missing).
+_MODEL_FIELDS: dict[str, _Codec] = {
+    "source_config": _CONFIG_CODEC,
+    "target_config": _CONFIG_CODEC,
+    "gmm": _Codec(_encode_gmm, _decode_gmm),
+    "source_f0": _F0_CODEC,
+    "target_f0": _F0_CODEC,
+    "target_gv": _dataclass_codec(GlobalVariance),
+    "windows": _Codec(_encode_windows, _decode_windows),
+    "info": _Codec(_encode_info, _decode_info),
+}
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file's content: the model, its default conversion settings, provenance.
+
+    Attributes
+    ----------
+    model : ConversionModel
+    mode : str
+        Default conversion mode stored with the model (one of
+        :data:`CONVERSION_MODES`).
+    gv_weight : float
+        Default global-variance postfilter weight, in ``[0, 1]``.
+    format_version : int
+        Layout version of the file (at most :data:`MODEL_FORMAT_VERSION`).
+    gmmvc_version : str
+        The gmmvc version that wrote the file.
+    created : str
+        When the file was written, ISO 8601 in UTC.
+    """
+
+    model: ConversionModel
+    mode: str
+    gv_weight: float
+    format_version: int
+    gmmvc_version: str
+    created: str
+
+
+def save_model(
+    model: ConversionModel,
+    path: str | os.PathLike[str],
+    *,
+    mode: str = "mlpg",
+    gv_weight: float = 0.0,
+    overwrite: bool = True,
+) -> pathlib.Path:
+    """Write a model to one self-contained file, atomically, without pickle.
+
+    Parameters
+    ----------
+    model : ConversionModel
+        The trained converter.
+    path : str or os.PathLike
+        Destination, used as given (numpy adds no ``.npz``). ``.npz`` is the
+        usual extension.
+    mode : {'mmse', 'mlpg', 'mlpg_em'}, default 'mlpg'
+        Conversion mode stored as the model's default.
+    gv_weight : float, default 0.0
+        Global-variance postfilter weight stored as the default, in ``[0, 1]``.
+    overwrite : bool, default True
+        Replace an existing file. When False, an existing file is an error.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ParameterError
+        If ``model`` is not a :class:`ConversionModel` or ``mode`` or
+        ``gv_weight`` is invalid.
+    GmmvcError
+        If the file exists and ``overwrite`` is False, its folder does not
+        exist, or writing fails; an existing file is then left as it was.
+
+    Notes
+    -----
+    The archive is written to a temporary file in the destination folder,
+    flushed to disk and renamed over ``path``, so a reader never sees a
+    partial file. Arrays keep their dtype and shape exactly; floats in the
+    JSON metadata round-trip exactly (shortest repr), so a reloaded model
+    converts bit for bit as the saved one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from gmmvc.datasets import make_demo_corpus
+    >>> from gmmvc.pipeline import VoiceConverter
+    >>> corpus = make_demo_corpus(3)
+    >>> vc = VoiceConverter(2, n_alignment_passes=1, analysis=AnalysisConfig(f0_method="dio"))
+    >>> model = vc.fit(corpus.source, corpus.target).model_
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = save_model(model, pathlib.Path(d) / "model.npz")
+    ...     again = load_model(path)
+    >>> bool(np.array_equal(again.gmm.covariances_, model.gmm.covariances_))
+    True
+    """
+    if not isinstance(model, ConversionModel):
+        raise ParameterError(
+            f"model: expected a ConversionModel, got {type(model).__name__}; pass "
+            "VoiceConverter.model_ or use VoiceConverter.save"
+        )
+    mode = check_choice(mode, "mode", CONVERSION_MODES)
+    gv_weight = _check_gv_weight(gv_weight, ParameterError)
+    missing = sorted({f.name for f in dataclasses.fields(ConversionModel)} - set(_MODEL_FIELDS))
+    if missing:  # a field added to ConversionModel without telling the file format
+        raise GmmvcError(f"ConversionModel field(s) {missing} have no entry in _MODEL_FIELDS")
+
+    fields_meta: dict[str, Any] = {}
+    arrays: _Arrays = {}
+    for name, codec in _MODEL_FIELDS.items():
+        meta, field_arrays = codec.encode(getattr(model, name))
+        fields_meta[name] = meta
+        for sub, arr in field_arrays.items():
+            arr = np.ascontiguousarray(arr)
+            if arr.dtype.hasobject:
+                raise GmmvcError(f"{name}.{sub}: object arrays cannot be stored without pickle")
+            arrays[f"{name}.{sub}"] = arr
+    metadata = {
+        "format": _FORMAT_NAME,
+        "format_version": MODEL_FORMAT_VERSION,
+        "gmmvc_version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "conversion": {"mode": mode, "gv_weight": gv_weight},
+        "fields": fields_meta,
+        "arrays": {
+            key: {"dtype": arr.dtype.str, "shape": list(arr.shape), "sha256": _sha256(arr)}
+            for key, arr in arrays.items()
+        },
+    }
+    blob = np.frombuffer(json.dumps(metadata, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+    return _write_atomic(pathlib.Path(path), {_METADATA_KEY: blob, **arrays}, overwrite)
+
+
+def load_model(path: str | os.PathLike[str]) -> ConversionModel:
+    """Read a model written by :func:`save_model`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A gmmvc model file.
+
+    Returns
+    -------
+    ConversionModel
+        The model; it converts bit for bit as the one saved. The stored
+        default conversion settings and provenance are in
+        :func:`read_model_file`.
+
+    Raises
+    ------
+    GmmvcError
+        If the file does not exist, is not a gmmvc model file, is truncated or
+        corrupt, holds pickled objects, was written in a newer format (upgrade
+        gmmvc), or holds invalid or inconsistent content. The message names
+        the file and the problem.
+    """
+    return read_model_file(path).model
+
+
+def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
+    """Read and check a model file: the model, its default settings and provenance.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A gmmvc model file.
+
+    Returns
+    -------
+    ModelFile
+
+    Raises
+    ------
+    GmmvcError
+        As :func:`load_model`.
+    """
+    p = pathlib.Path(path)
+    if not p.exists():
+        raise GmmvcError(f"{p}: model file does not exist; check the path")
+    if p.is_dir():
+        raise GmmvcError(f"{p}: expected a model file, got a directory")
+    try:
+        with open(p, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise GmmvcError(f"{p}: cannot be read ({exc})") from exc
+    if magic != b"PK\x03\x04":  # every zip archive, hence every .npz, starts so
+        raise GmmvcError(
+            f"{p}: not a gmmvc model file (not a numpy .npz archive); expected a file "
+            "written by 'gmmvc train' or save_model"
+        )
+    try:
+        with np.load(p, allow_pickle=False) as data:
+            return _read_archive(p, data)
+    except GmmvcError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as exc:
+        if "pickle" in str(exc):
+            raise GmmvcError(
+                f"{p}: holds pickled Python objects, which gmmvc model files never do; "
+                "refusing to load it (it may be corrupt or not from gmmvc)"
+            ) from None
+        raise GmmvcError(
+            f"{p}: model file is truncated or corrupt ({type(exc).__name__}: {exc}); "
+            "copy or train it again"
+        ) from None
+
+
+def _read_archive(p: pathlib.Path, data: Any) -> ModelFile:
+    """Decode and check an open ``NpzFile``; every problem is a GmmvcError naming ``p``."""
+    if _METADATA_KEY not in data.files:
+        raise GmmvcError(
+            f"{p}: not a gmmvc model file (a .npz archive without gmmvc metadata, holding "
+            f"{', '.join(sorted(data.files)[:5]) or 'nothing'}); expected a file written by "
+            "'gmmvc train' or save_model"
+        )
+    raw = data[_METADATA_KEY]
+    try:
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            raise ValueError(f"metadata is a {raw.dtype} array of shape {raw.shape}")
+        metadata = json.loads(raw.tobytes().decode("utf-8"))
+        if not isinstance(metadata, dict):
+            raise ValueError("metadata is not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise GmmvcError(f"{p}: model file metadata is corrupt ({exc})") from None
+    if metadata.get("format") != _FORMAT_NAME:
+        raise GmmvcError(
+            f"{p}: not a gmmvc model file (metadata format {metadata.get('format')!r}, "
+            f"expected {_FORMAT_NAME!r})"
+        )
+    version = metadata.get("format_version")
+    writer = metadata.get("gmmvc_version", "an unknown version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise GmmvcError(f"{p}: model file metadata is corrupt (format_version {version!r})")
+    if version > MODEL_FORMAT_VERSION:
+        raise GmmvcError(
+            f"{p}: written by gmmvc {writer} in model format version {version}, but this "
+            f"gmmvc ({__version__}) reads versions up to {MODEL_FORMAT_VERSION}; upgrade "
+            "gmmvc (python -m pip install -U gmmvc)"
+        )
+    _check_keys(
+        metadata,
+        {"format", "format_version", "gmmvc_version", "created", "conversion", "fields", "arrays"},
+        where=f"{p}: model file metadata",
+    )
+    arrays = _read_arrays(p, data, metadata["arrays"])
+
+    stored = metadata["fields"]
+    if not isinstance(stored, dict):
+        raise GmmvcError(f"{p}: model file metadata is corrupt ('fields' is not an object)")
+    unknown = sorted(set(stored) - set(_MODEL_FIELDS))
+    if unknown:
+        raise GmmvcError(
+            f"{p}: holds model field(s) {unknown} that this gmmvc ({__version__}) does not "
+            f"know (written by gmmvc {writer}); upgrade gmmvc"
+        )
+    defaults = {
+        f.name
+        for f in dataclasses.fields(ConversionModel)
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    }
+    kwargs: dict[str, Any] = {}
+    for name, codec in _MODEL_FIELDS.items():
+        prefix = f"{name}."
+        field_arrays = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+        if name not in stored:
+            if name in defaults:
+                continue
+            raise GmmvcError(f"{p}: model file lacks the {name!r} field; it is incomplete")
+        try:
+            kwargs[name] = codec.decode(stored[name], field_arrays)
+        except (GmmvcError, KeyError, TypeError, ValueError) as exc:
+            raise GmmvcError(f"{p}: invalid {name!r} in the model file ({exc})") from None
+    model = ConversionModel(**kwargs)
+    _check_consistency(p, model)
+
+    conversion = metadata["conversion"]
+    if not isinstance(conversion, dict) or conversion.get("mode") not in CONVERSION_MODES:
+        raise GmmvcError(
+            f"{p}: model file metadata is corrupt (conversion settings {conversion!r}; "
+            f"expected a mode among {CONVERSION_MODES})"
+        )
+    gv_weight = _check_gv_weight(conversion.get("gv_weight"), GmmvcError, where=f"{p}: ")
+    return ModelFile(
+        model=model,
+        mode=str(conversion["mode"]),
+        gv_weight=gv_weight,
+        format_version=version,
+        gmmvc_version=str(writer),
+        created=str(metadata["created"]),
+    )
+
+
+def _read_arrays(p: pathlib.Path, data: Any, specs: Any) -> _Arrays:
+    """Read every declared array, checking dtype, shape and SHA-256; no undeclared ones."""
+    if not isinstance(specs, dict):
+        raise GmmvcError(f"{p}: model file metadata is corrupt ('arrays' is not an object)")
+    members = set(data.files) - {_METADATA_KEY}
+    missing = sorted(set(specs) - members)
+    if missing:
+        raise GmmvcError(f"{p}: model file lacks array(s) {missing}; it is incomplete or corrupt")
+    extra = sorted(members - set(specs))
+    if extra:
+        raise GmmvcError(f"{p}: model file holds undeclared array(s) {extra}; it is corrupt")
+    arrays: _Arrays = {}
+    for key, spec in specs.items():
+        arr = data[key]
+        if not isinstance(spec, dict):
+            raise GmmvcError(f"{p}: model file metadata is corrupt (array {key!r}: {spec!r})")
+        if arr.dtype.str != spec.get("dtype"):
+            raise GmmvcError(
+                f"{p}: array {key!r} has dtype {arr.dtype.str}, the metadata says "
+                f"{spec.get('dtype')}; the file is corrupt"
+            )
+        if list(arr.shape) != spec.get("shape"):
+            raise GmmvcError(
+                f"{p}: array {key!r} has shape {list(arr.shape)}, the metadata says "
+                f"{spec.get('shape')}; the file is corrupt"
+            )
+        if _sha256(arr) != spec.get("sha256"):
+            raise GmmvcError(f"{p}: array {key!r} fails its checksum; the file is corrupt")
+        arrays[key] = arr
+    return arrays
+
+
+def _check_consistency(p: pathlib.Path, model: ConversionModel) -> None:
+    """Check that the decoded fields fit together as one trained model."""
+    src, tgt = model.source_config, model.target_config
+    problems = []
+    for who, cfg in (("source", src), ("target", tgt)):
+        unset = [
+            name
+            for name in ("order", "alpha", "fft_size", "f0_floor", "f0_ceil", "power_threshold_db")
+            if getattr(cfg, name) is None
+        ]
+        if unset:
+            problems.append(f"{who} analysis settings lack {', '.join(unset)}")
+    if src.fs != tgt.fs or src.order != tgt.order:
+        problems.append(
+            f"source and target analyse at {src.fs} and {tgt.fs} Hz with orders "
+            f"{src.order} and {tgt.order}; expected the same"
+        )
+    if not problems:
+        dim = int(src.order or 0)  # mel-cepstrum c1..c_order
+        n_src = dim * len(model.windows)
+        if model.gmm.n_source_dims_ != n_src or model.gmm.means_.shape[1] != 2 * n_src:
+            problems.append(
+                f"the GMM has {model.gmm.n_source_dims_} source and "
+                f"{model.gmm.means_.shape[1]} joint dimensions; order {dim} with "
+                f"{len(model.windows)} windows needs {n_src} and {2 * n_src}"
+            )
+        for name in ("mean", "var"):
+            shape = np.shape(getattr(model.target_gv, name))
+            if shape != (dim,):
+                problems.append(f"target_gv.{name} has shape {shape}, expected ({dim},)")
+    for who, stats in (("source_f0", model.source_f0), ("target_f0", model.target_f0)):
+        ok = all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+            for v in (stats.mean, stats.std)
+        )
+        if not ok or not stats.std > 0:
+            problems.append(f"{who} is {stats}, expected a finite mean and a positive std")
+    if problems:
+        raise GmmvcError(f"{p}: inconsistent model file: {'; '.join(problems)}")
+
+
+def _check_keys(meta: Any, keys: set[str], *, where: str = "") -> None:
+    """Require a dict with exactly ``keys``."""
+    if not isinstance(meta, dict):
+        raise TypeError(f"{where}: expected an object, got {type(meta).__name__}")
+    missing, unknown = sorted(keys - set(meta)), sorted(set(meta) - keys)
+    if missing or unknown:
+        detail = f"missing {missing}" if missing else ""
+        detail += ("; " if missing and unknown else "") + (f"unknown {unknown}" if unknown else "")
+        message = f"expected the keys {sorted(keys)} ({detail})"
+        if where:
+            raise GmmvcError(f"{where} is corrupt: {message}")
+        raise KeyError(message)
+
+
+def _check_gv_weight(value: Any, error: type[Exception], where: str = "") -> float:
+    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
+    if not ok or not 0.0 <= float(value) <= 1.0:
+        raise error(f"{where}gv_weight: expected a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+def _sha256(arr: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()
+
+
+def _write_atomic(
+    path: pathlib.Path, members: Mapping[str, np.ndarray], overwrite: bool
+) -> pathlib.Path:
+    """Write ``members`` as an .npz to ``path`` via a temporary file and a rename."""
+    if path.is_dir():
+        raise GmmvcError(f"{path}: expected a file name, got an existing directory")
+    if not path.parent.is_dir():
+        raise GmmvcError(f"{path}: folder {path.parent} does not exist; create it first")
+    if not overwrite and path.exists():
+        raise GmmvcError(
+            f"{path}: file already exists and overwrite=False; remove it, choose another "
+            "name or pass overwrite=True"
+        )
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            # A file object, so numpy appends no ".npz". No allow_pickle=False here:
+            # numpy < 2.1 would store it as an array; object arrays are refused above.
+            np.savez(fh, **members)  # type: ignore[arg-type]
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # atomic, and fails if path appeared meanwhile
+            except FileExistsError:
+                raise GmmvcError(
+                    f"{path}: file already exists and overwrite=False; remove it, choose "
+                    "another name or pass overwrite=True"
+                ) from None
+    except OSError as exc:
+        raise GmmvcError(f"{path}: writing the model file failed ({exc})") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    logger.info("wrote model file %s", path)
+    return path
