@@ -17,20 +17,48 @@ reference VCC systems):
    pass, convert the source statics with it, re-align the *converted* statics
    to the target, and refit on the original source features with the new
    pairing.
+
+Long steps can show progress bars (tqdm, on stderr) with ``progress=True``;
+feature extraction, alignment and evaluation run in parallel over utterances
+with joblib (``n_jobs``; results do not depend on it), and analysed features
+can be cached on disk (``cache_dir``), keyed by the audio samples and the
+analysis settings.
+
+The joblib calls honour :func:`joblib.parallel_config`, so the same code runs
+on a Dask cluster through joblib's ``dask`` backend (install
+``gmmvc[dask]``)::
+
+    from dask.distributed import Client
+    import joblib
+
+    client = Client("scheduler-address:8786")  # or Client() for a local cluster
+    with joblib.parallel_config(backend="dask"):
+        vc = VoiceConverter(n_jobs=-1).fit(source_files, target_files)
+
+Files are read on the machine that calls ``fit``; a ``cache_dir`` must be a
+folder every worker can reach.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
 import os
 import pathlib
-from collections.abc import Sequence
+import secrets
+import threading
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
 from joblib import Parallel, delayed
 
+from . import __version__
 from ._validation import as_float_array, check_choice, check_positive
 from .alignment import Alignment, align_frames, joint_vectors
 from .analysis import estimate_f0_range
@@ -48,7 +76,7 @@ from .features import (
 )
 from .gmm import JointGMM
 from .metrics import log_f0_rmse, mel_cepstral_distortion, vuv_error
-from .model import CONVERSION_MODES, ConversionModel
+from .model import CONVERSION_MODES, ConversionModel, read_model_file, save_model
 
 __all__ = [
     "VoiceConverter",
@@ -56,6 +84,7 @@ __all__ = [
     "PairEvaluation",
     "load_waveforms",
     "extract_corpus_features",
+    "feature_cache_key",
     "score_features",
 ]
 
@@ -104,8 +133,242 @@ def load_waveforms(
     return [_load_one(item, i, fs, input_fs) for i, item in enumerate(items)]
 
 
+# ------------------------------------------------------------------ progress and parallel map
+
+
+class _NoBar:
+    """Stand-in for a tqdm bar when progress is off."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _bar(enabled: bool, *, total: int | None, desc: str, unit: str = "file") -> Any:
+    """Make a tqdm progress bar on stderr (a widget under Jupyter), or a no-op one."""
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True)
+
+
+class _Ticker:
+    """A bar without steps whose elapsed time keeps running, for one long call (EM)."""
+
+    def __init__(self, enabled: bool, desc: str, interval: float = 1.0) -> None:
+        self._enabled, self._desc, self._interval = enabled, desc, interval
+
+    def __enter__(self) -> _Ticker:
+        if self._enabled:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=None, desc=self._desc, bar_format="{desc}: {elapsed}")
+            self._stop = threading.Event()
+            self._thread = threading.Thread(target=self._tick, daemon=True)
+            self._thread.start()
+        return self
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._bar.refresh()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._enabled:
+            self._stop.set()
+            self._thread.join()
+            self._bar.close()
+
+
+def _one_blas_thread() -> Any:
+    """Context in which BLAS/LAPACK use one thread (threadpoolctl, a scikit-learn dependency).
+
+    A matrix product's last bits depend on how many threads share it, so every
+    job runs single-threaded: the results are then the same for any
+    ``n_jobs``, in this process or in a worker.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _job(func: Callable[..., Any], *args: Any) -> Any:
+    """Run one job with one BLAS thread.
+
+    In a worker thread (joblib's threading backend, a Dask worker in this
+    process) the limit, which is process-wide, is already set by :func:`_map`
+    for the whole run; setting and restoring it per thread would race.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return func(*args)
+    with _one_blas_thread():
+        return func(*args)
+
+
+def _map(
+    func: Callable[..., Any],
+    jobs: Sequence[tuple[Any, ...]],
+    *,
+    n_jobs: int,
+    progress: bool,
+    desc: str,
+    unit: str = "file",
+) -> list[Any]:
+    """``[func(*args) for args in jobs]``, over joblib workers when ``n_jobs != 1``.
+
+    Results come back in order and every job runs with one BLAS thread, so
+    they do not depend on ``n_jobs``. The bar advances as results arrive
+    (joblib >= 1.3 streams them; otherwise it jumps at the end). Under
+    ``joblib.parallel_config(backend=...)`` the jobs run on that backend,
+    e.g. a Dask cluster.
+    """
+    with _bar(progress, total=len(jobs), desc=desc, unit=unit) as bar, _one_blas_thread():
+        if n_jobs == 1 or len(jobs) < 2:
+            out = []
+            for args in jobs:
+                out.append(func(*args))
+                bar.update(1)
+            return out
+        tasks = (delayed(_job)(func, *args) for args in jobs)
+        try:
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+        except (TypeError, ValueError):  # joblib < 1.3, or a backend that cannot stream
+            results = list(Parallel(n_jobs=n_jobs)(tasks))
+            bar.update(len(jobs))
+            return results
+        out = []
+        for result in parallel(tasks):
+            out.append(result)
+            bar.update(1)
+        return out
+
+
+def _check_n_jobs(n_jobs: Any) -> int:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ParameterError(
+            f"n_jobs: expected a non-zero integer (1: no parallelism, -1: all cores), "
+            f"got {n_jobs!r}"
+        )
+    return int(n_jobs)
+
+
+# ------------------------------------------------------------------ feature cache
+
+#: Version of the cached feature files; bump it whenever the features an
+#: analysis produces change (new fields, another coding, a fixed bug), so old
+#: cache entries stop matching. The gmmvc and pyworld versions are part of the
+#: key as well.
+FEATURE_CACHE_VERSION = 1
+
+_FEATURE_FIELDS = ("f0", "mcep", "bap", "power_db")
+
+
+def feature_cache_key(x: np.ndarray, config: AnalysisConfig) -> str:
+    """Compute the feature-cache key of a waveform analysed with some settings.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,)
+        The waveform exactly as analysed (after reading and resampling).
+    config : AnalysisConfig
+        The analysis settings (resolved here).
+
+    Returns
+    -------
+    str
+        SHA-256 (hex) of the samples, every resolved analysis setting, the
+        cache format version and the gmmvc and pyworld versions: changing any
+        of them gives another key, so stale features are never served.
+
+    Examples
+    --------
+    >>> x = np.sin(np.arange(1600) / 10.0)
+    >>> cfg = AnalysisConfig(f0_method="dio")
+    >>> feature_cache_key(x, cfg) == feature_cache_key(x.copy(), cfg)
+    True
+    >>> feature_cache_key(x, cfg) == feature_cache_key(x, cfg.replace(frame_period=10.0))
+    False
+    """
+    import pyworld
+
+    samples = np.ascontiguousarray(x, dtype="<f8")
+    header = {
+        "cache_version": FEATURE_CACHE_VERSION,
+        "gmmvc": __version__,
+        "pyworld": getattr(pyworld, "__version__", "unknown"),
+        "config": config.resolved().to_dict(),
+        "shape": list(samples.shape),
+    }
+    digest = hashlib.sha256(json.dumps(header, sort_keys=True).encode("utf-8"))
+    digest.update(b"\0")
+    digest.update(samples.tobytes())
+    return digest.hexdigest()
+
+
+def _cache_path(cache_dir: str | os.PathLike, key: str) -> pathlib.Path:
+    return pathlib.Path(cache_dir) / key[:2] / f"{key}.npz"
+
+
+def _read_cached(path: pathlib.Path, config: AnalysisConfig) -> Features | None:
+    """Features stored at ``path``, or None when absent or unreadable (then recomputed)."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            features = Features(**{name: data[name] for name in _FEATURE_FIELDS})
+        order = config.resolved().order
+        if order is not None and features.mcep.shape[1] != order + 1:
+            raise ValueError(f"mcep has {features.mcep.shape[1]} coefficients")
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        logger.warning("feature cache entry %s is unreadable (%s); recomputing it", path, exc)
+        return None
+    return features
+
+
+def _write_cached(path: pathlib.Path, features: Features) -> None:
+    """Store features atomically (temporary file, then rename); failures only warn."""
+    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "xb") as fh:
+            np.savez(fh, **{name: getattr(features, name) for name in _FEATURE_FIELDS})
+        os.replace(tmp, path)
+    except OSError as exc:
+        logger.warning("could not write feature cache entry %s (%s)", path, exc)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _features_job(
+    x: np.ndarray, config: AnalysisConfig, cache_dir: str | os.PathLike | None
+) -> Features:
+    """Analyse one waveform, through the cache when there is one."""
+    if cache_dir is None:
+        return extract_features(x, config)
+    path = _cache_path(cache_dir, feature_cache_key(x, config))
+    features = _read_cached(path, config)
+    if features is None:
+        features = extract_features(x, config)
+        _write_cached(path, features)
+    else:
+        logger.debug("feature cache hit: %s", path)
+    return features
+
+
 def extract_corpus_features(
-    waveforms: Sequence[np.ndarray], config: AnalysisConfig, *, n_jobs: int = 1
+    waveforms: Sequence[np.ndarray],
+    config: AnalysisConfig,
+    *,
+    n_jobs: int = 1,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = False,
+    desc: str = "analysing",
 ) -> list[Features]:
     """Analyse every waveform once, in parallel over utterances.
 
@@ -117,14 +380,29 @@ def extract_corpus_features(
         Resolved settings (F0 range included).
     n_jobs : int, default 1
         joblib workers (-1: all cores). The result does not depend on it.
+    cache_dir : str or os.PathLike, optional
+        Folder of the on-disk feature cache (created when missing). Entries
+        are keyed by :func:`feature_cache_key`: the samples, every analysis
+        setting and the software versions, so a changed file or setting is
+        analysed afresh. Unreadable entries are recomputed.
+    progress : bool, default False
+        Show a progress bar (tqdm, on stderr).
+    desc : str, default 'analysing'
+        Label of the progress bar.
 
     Returns
     -------
     list of Features
+        In the order of ``waveforms``.
+
+    Raises
+    ------
+    ParameterError
+        If ``n_jobs`` is 0 or not an integer, or a waveform cannot be analysed.
     """
-    if n_jobs == 1 or len(waveforms) < 2:
-        return [extract_features(x, config) for x in waveforms]
-    return list(Parallel(n_jobs=n_jobs)(delayed(extract_features)(x, config) for x in waveforms))
+    n_jobs = _check_n_jobs(n_jobs)
+    jobs = [(x, config, cache_dir) for x in waveforms]
+    return _map(_features_job, jobs, n_jobs=n_jobs, progress=progress, desc=desc)
 
 
 @dataclass(frozen=True)
@@ -236,7 +514,12 @@ class VoiceConverter:
     random_state : None, int or numpy.random.Generator, default 0
         Seed of EM initialisation.
     n_jobs : int, default 1
-        Parallel workers for feature extraction (-1: all cores).
+        joblib workers for feature extraction, alignment and evaluation
+        (-1: all cores); results do not depend on it.
+    progress : bool, default False
+        Show progress bars (tqdm, on stderr) for the long steps.
+    cache_dir : str or os.PathLike, optional
+        Folder of an on-disk feature cache (see :func:`extract_corpus_features`).
 
     Attributes
     ----------
@@ -271,6 +554,8 @@ class VoiceConverter:
         max_iter: int = 100,
         random_state: Any = 0,
         n_jobs: int = 1,
+        progress: bool = False,
+        cache_dir: str | os.PathLike | None = None,
     ) -> None:
         self.n_components = n_components
         self.mode = mode
@@ -285,6 +570,8 @@ class VoiceConverter:
         self.max_iter = max_iter
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.progress = progress
+        self.cache_dir = cache_dir
 
     # ------------------------------------------------------------------ fitting
 
@@ -318,6 +605,7 @@ class VoiceConverter:
         if not 0.0 <= float(self.gv_weight) <= 1.0:
             raise ParameterError(f"gv_weight: expected a value in [0, 1], got {self.gv_weight}")
         check_positive(self.n_alignment_passes, "n_alignment_passes", integer=True)
+        _check_n_jobs(self.n_jobs)
         base = AnalysisConfig() if self.analysis is None else self.analysis
         if not isinstance(base, AnalysisConfig):
             raise ParameterError(
@@ -364,9 +652,23 @@ class VoiceConverter:
         tgt_wavs = load_waveforms(target, fs=base.fs, input_fs=fs)
         src_cfg = self._speaker_config(base, src_wavs, self.source_f0_range, "source")
         tgt_cfg = self._speaker_config(base, tgt_wavs, self.target_f0_range, "target")
-        src_feats = extract_corpus_features(src_wavs, src_cfg, n_jobs=self.n_jobs)
-        tgt_feats = extract_corpus_features(tgt_wavs, tgt_cfg, n_jobs=self.n_jobs)
-        self.model_ = self._fit_features(src_feats, tgt_feats, src_cfg, tgt_cfg)
+        src_feats, tgt_feats = (
+            extract_corpus_features(
+                wavs,
+                cfg,
+                n_jobs=self.n_jobs,
+                cache_dir=self.cache_dir,
+                progress=self.progress,
+                desc=f"{who} features",
+            )
+            for wavs, cfg, who in ((src_wavs, src_cfg, "source"), (tgt_wavs, tgt_cfg, "target"))
+        )
+        model = self._fit_features(src_feats, tgt_feats, src_cfg, tgt_cfg)
+        seconds = {
+            "source_seconds": round(sum(x.shape[0] for x in src_wavs) / base.fs, 3),
+            "target_seconds": round(sum(x.shape[0] for x in tgt_wavs) / base.fs, 3),
+        }
+        self.model_ = dataclasses.replace(model, info={**model.info, **seconds})
         return self
 
     def _threshold(self, feats: list[Features], given: float | None, who: str) -> float:
@@ -400,14 +702,19 @@ class VoiceConverter:
 
         gmm: JointGMM | None = None
         self.alignment_distances_: list[float] = []
-        for p in range(int(self.n_alignment_passes)):
-            aligned = [
-                x[:, :dim] if gmm is None else convert_mlpg(gmm, x, windows=windows) for x in X
-            ]
-            paths: list[Alignment] = [
-                align_frames(a, y[:, :dim], x_mask=ms, y_mask=mt)
-                for a, y, ms, mt in zip(aligned, Y, src_speech, tgt_speech)
-            ]
+        n_passes = int(self.n_alignment_passes)
+        for p in range(n_passes):
+            paths: list[Alignment] = _map(
+                _align_one,
+                [
+                    (x, y, ms, mt, gmm, windows)
+                    for x, y, ms, mt in zip(X, Y, src_speech, tgt_speech)
+                ],
+                n_jobs=self.n_jobs,
+                progress=self.progress,
+                desc=f"pass {p + 1}/{n_passes} alignment",
+                unit="utt",
+            )
             dist = float(np.mean([path.distance for path in paths]))
             self.alignment_distances_.append(dist)
             joint = np.vstack([joint_vectors(x, y, path) for x, y, path in zip(X, Y, paths)])
@@ -417,12 +724,17 @@ class VoiceConverter:
                 joint.shape[0],
                 dist,
             )
-            gmm = JointGMM(
-                self.n_components,
-                reg_covar=self.reg_covar,
-                max_iter=self.max_iter,
-                random_state=self.random_state,
-            ).fit(joint, n_source_dims=X[0].shape[1])
+            desc = (
+                f"pass {p + 1}/{n_passes} EM ({self.n_components} mixtures, "
+                f"{joint.shape[0]} frames)"
+            )
+            with _Ticker(self.progress, desc):
+                gmm = JointGMM(
+                    self.n_components,
+                    reg_covar=self.reg_covar,
+                    max_iter=self.max_iter,
+                    random_state=self.random_state,
+                ).fit(joint, n_source_dims=X[0].shape[1])
         assert gmm is not None
 
         target_gv = global_variance([y[m, :dim] for y, m in zip(Y, tgt_speech) if m.sum() >= 2])
@@ -541,21 +853,121 @@ class VoiceConverter:
                 "source/target: expected equal non-empty lists, "
                 f"got {len(source)} and {len(target)}"
             )
-        results = []
-        for i, (s, t) in enumerate(zip(source, target)):
-            xs = load_waveforms([s], fs=model.fs, input_fs=fs)[0]
-            xt = load_waveforms([t], fs=model.fs, input_fs=fs)[0]
-            fs_feats = extract_features(xs, model.source_config)
-            ft_feats = extract_features(xt, model.target_config)
-            converted = model.convert(xs, model.fs, mode=self.mode, gv_weight=self.gv_weight)
-            # the converted voice is analysed with the target's settings (its F0 range)
-            fc_feats = extract_features(converted, model.target_config)
-            s_mask = model.speech_frames(fs_feats.power_db, speaker="source")
-            t_mask = model.speech_frames(ft_feats.power_db, speaker="target")
-            c_mask = model.speech_frames(fc_feats.power_db, speaker="source")
-            before = score_features(fs_feats, ft_feats, speech=s_mask, target_speech=t_mask)
-            after = score_features(fc_feats, ft_feats, speech=c_mask, target_speech=t_mask)
-            name = _item_name(s, i)
-            logger.info("%s: MCD %.2f -> %.2f dB", name, before.mcd_db, after.mcd_db)
-            results.append(PairEvaluation(name, before, after, converted))
+        _check_n_jobs(self.n_jobs)
+        jobs = [
+            (model, s, t, _item_name(s, i), fs, self.mode, self.gv_weight)
+            for i, (s, t) in enumerate(zip(source, target))
+        ]
+        results: list[PairEvaluation] = _map(
+            _evaluate_one, jobs, n_jobs=self.n_jobs, progress=self.progress, desc="evaluating"
+        )
+        for ev in results:
+            logger.info("%s: MCD %.2f -> %.2f dB", ev.name, ev.before.mcd_db, ev.after.mcd_db)
         return results
+
+    # ------------------------------------------------------------------ model files
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> pathlib.Path:
+        """Write the trained model, with this converter's mode and GV weight, to one file.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination (``.npz`` is the usual extension).
+        overwrite : bool, default True
+            Replace an existing file.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        NotFittedError
+            Before :meth:`fit`.
+        GmmvcError
+            If the file cannot be written (see :func:`gmmvc.model.save_model`).
+        """
+        return save_model(
+            self._check_fitted(),
+            path,
+            mode=self.mode,
+            gv_weight=self.gv_weight,
+            overwrite=overwrite,
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, **params: Any) -> VoiceConverter:
+        """Make a fitted converter from a model file written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The model file.
+        **params
+            Constructor parameters; ``mode`` and ``gv_weight`` default to the
+            values stored in the file, ``n_components`` to the model's.
+
+        Returns
+        -------
+        VoiceConverter
+            Ready to convert and evaluate (``model_`` set).
+
+        Raises
+        ------
+        GmmvcError
+            If the file is not a valid model file (see :func:`gmmvc.model.load_model`).
+        ParameterError
+            If a parameter is invalid.
+        """
+        saved = read_model_file(path)
+        settings = {
+            "n_components": saved.model.gmm.n_components,
+            "mode": saved.mode,
+            "gv_weight": saved.gv_weight,
+            **params,
+        }
+        vc = cls(**settings)
+        vc._check_params()
+        vc.model_ = saved.model
+        return vc
+
+
+def _align_one(
+    x: np.ndarray,
+    y: np.ndarray,
+    x_mask: np.ndarray,
+    y_mask: np.ndarray,
+    gmm: JointGMM | None,
+    windows: Sequence[Sequence[float]],
+) -> Alignment:
+    """DTW of one utterance pair: source statics (converted when there is a model) to target."""
+    dim = y.shape[1] // len(windows)
+    a = x[:, :dim] if gmm is None else convert_mlpg(gmm, x, windows=windows)
+    return align_frames(a, y[:, :dim], x_mask=x_mask, y_mask=y_mask)
+
+
+def _evaluate_one(
+    model: ConversionModel,
+    s: AudioLike,
+    t: AudioLike,
+    name: str,
+    fs: int | None,
+    mode: str,
+    gv_weight: float,
+) -> PairEvaluation:
+    """Score one held-out pair before and after conversion (see :meth:`VoiceConverter.evaluate`)."""
+    xs = load_waveforms([s], fs=model.fs, input_fs=fs)[0]
+    xt = load_waveforms([t], fs=model.fs, input_fs=fs)[0]
+    fs_feats = extract_features(xs, model.source_config)
+    ft_feats = extract_features(xt, model.target_config)
+    converted = model.convert(xs, model.fs, mode=mode, gv_weight=gv_weight)
+    # the converted voice is analysed with the target's settings (its F0 range)
+    fc_feats = extract_features(converted, model.target_config)
+    s_mask = model.speech_frames(fs_feats.power_db, speaker="source")
+    t_mask = model.speech_frames(ft_feats.power_db, speaker="target")
+    c_mask = model.speech_frames(fc_feats.power_db, speaker="source")
+    before = score_features(fs_feats, ft_feats, speech=s_mask, target_speech=t_mask)
+    after = score_features(fc_feats, ft_feats, speech=c_mask, target_speech=t_mask)
+    return PairEvaluation(name, before, after, converted)
