@@ -75,10 +75,7 @@ def _pyplot() -> Any:
 
 def _axes(ax: Axes | None) -> Axes:
     """``ax``, or pyplot's current axes when ``ax`` is None."""
-    if ax is None:
-        return _pyplot().gca()
-    _pyplot()  # a clear message if matplotlib is missing but an object was passed
-    return ax
+    return _pyplot().gca() if ax is None else ax
 
 
 def _check_frame_period(frame_period: Any) -> float:
