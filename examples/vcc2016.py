@@ -93,6 +93,9 @@ def get_parser() -> argparse.ArgumentParser:
         type=pathlib.Path,
         help="also write the converted evaluation sentences here as wavs",
     )
+    parser.add_argument(
+        "--save", type=pathlib.Path, help="also save the trained converter to this file (.npz)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log training progress")
     return parser
 
@@ -193,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"\ntraining {train_time:.0f} s, conversion and scoring {eval_time:.0f} s")
 
+    if args.save is not None:
+        print(f"converter saved to {vc.save(args.save)}")
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         for u, r in zip(eval_ids, results):

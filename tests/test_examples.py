@@ -49,11 +49,13 @@ def test_sentence_counts_are_checked(vcc2016, tmp_path, capsys, args, match):
 
 
 @pytest.mark.slow
-def test_tiny_run_on_the_real_data(vcc2016, capsys):
+def test_tiny_run_on_the_real_data(vcc2016, tmp_path, capsys):
     if not vcc2016.DEFAULT_DATA.is_dir():
         pytest.skip(f"VCC 2016 data not found at {vcc2016.DEFAULT_DATA}")
     args = ["--train", "3", "--eval", "1", "--mixtures", "2", "--passes", "1", "--f0-method", "dio"]
-    assert vcc2016.main(args) == 0
+    model = tmp_path / "sm1-tf1.npz"
+    assert vcc2016.main([*args, "--save", str(model), "--out", str(tmp_path / "wavs")]) == 0
+    assert model.is_file() and (tmp_path / "wavs" / "200001.wav").is_file()
     out = capsys.readouterr().out
     mean = next(line for line in out.splitlines() if line.startswith("mean"))
     mcd_before, mcd_after = (float(v) for v in mean.split()[1:3])
