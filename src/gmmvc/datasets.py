@@ -632,7 +632,7 @@ def paired_files(
         Two folders, or two text lists of paths.
     pattern : str, optional
         Shell-style pattern (``fnmatch``, case-sensitive) the file names in
-        both folders must match, e.g. ``'1000*'`` for the VCC 2016 training
+        both folders must match, e.g. ``'100*'`` for the VCC 2016 training
         sentences. Folders only.
 
     Returns
