@@ -19,6 +19,7 @@ from gmmvc.exceptions import GmmvcError, ParameterError
 from gmmvc.model import (
     MODEL_FORMAT_VERSION,
     ConversionModel,
+    ConversionSettings,
     load_model,
     read_model_file,
     save_model,
@@ -42,7 +43,9 @@ def trained(corpus):
 @pytest.fixture(scope="module")
 def saved(trained, tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "model.npz"
-    return save_model(trained.model_, path, mode="mmse", gv_weight=0.25)
+    return save_model(
+        trained.model_, path, settings=ConversionSettings(mode="mmse", gv_weight=0.25)
+    )
 
 
 def _rewrite(src, dst, edit, *, fix_checksums=True):
@@ -64,14 +67,21 @@ def _rewrite(src, dst, edit, *, fix_checksums=True):
 # --------------------------------------------------------------------------- round trip
 
 
-@pytest.mark.parametrize(("mode", "gv_weight"), [("mmse", 0.0), ("mlpg", 0.6), ("mlpg_em", 0.0)])
-def test_reloaded_model_converts_bit_for_bit(trained, saved, corpus, mode, gv_weight):
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"mode": "mmse"},
+        {"mode": "mlpg", "gv_weight": 0.6},
+        {"mode": "mlpg_em"},
+        {"mode": "mlpg_gv", "ms_weight": 1.0},
+        {"mode": "mlpg", "synthesis": "differential"},
+    ],
+)
+def test_reloaded_model_converts_bit_for_bit(trained, saved, corpus, settings):
     again = load_model(saved)
     x = corpus.source[5]
-    expected = trained.model_.convert(x, corpus.fs, mode=mode, gv_weight=gv_weight)
-    np.testing.assert_array_equal(
-        again.convert(x, corpus.fs, mode=mode, gv_weight=gv_weight), expected
-    )
+    expected = trained.model_.convert(x, corpus.fs, **settings)
+    np.testing.assert_array_equal(again.convert(x, corpus.fs, **settings), expected)
 
 
 def test_every_field_survives_the_round_trip(trained, saved):
@@ -98,7 +108,7 @@ def test_every_field_survives_the_round_trip(trained, saved):
 def test_defaults_and_provenance_are_stored(saved):
     before = datetime.datetime.now(datetime.timezone.utc)
     f = read_model_file(saved)
-    assert (f.mode, f.gv_weight) == ("mmse", 0.25)
+    assert (f.settings.mode, f.settings.gv_weight) == ("mmse", 0.25)
     assert f.format_version == MODEL_FORMAT_VERSION
     assert f.gmmvc_version == gmmvc.__version__
     created = datetime.datetime.fromisoformat(f.created)
@@ -122,8 +132,8 @@ def test_file_is_a_plain_npz_with_json_metadata(saved):
 
 
 def test_methods_and_converter_round_trip(trained, tmp_path, corpus):
-    path = trained.model_.save(tmp_path / "m.npz", mode="mlpg")
-    assert read_model_file(path).mode == "mlpg"
+    path = trained.model_.save(tmp_path / "m.npz", settings=ConversionSettings(mode="mlpg"))
+    assert read_model_file(path).settings.mode == "mlpg"
     assert isinstance(ConversionModel.load(path), ConversionModel)
 
     trained.save(tmp_path / "vc.npz")
@@ -159,9 +169,11 @@ def test_save_checks_its_arguments(trained, tmp_path):
     with pytest.raises(ParameterError, match="model: expected a ConversionModel, got"):
         save_model(trained, tmp_path / "m.npz")
     with pytest.raises(ParameterError, match="mode: expected one of"):
-        save_model(trained.model_, tmp_path / "m.npz", mode="fast")
+        save_model(trained.model_, tmp_path / "m.npz", settings=ConversionSettings(mode="fast"))
     with pytest.raises(ParameterError, match=r"gv_weight: expected a number in \[0, 1\]"):
-        save_model(trained.model_, tmp_path / "m.npz", gv_weight=2.0)
+        save_model(trained.model_, tmp_path / "m.npz", settings=ConversionSettings(gv_weight=2.0))
+    with pytest.raises(ParameterError, match="settings: expected ConversionSettings"):
+        save_model(trained.model_, tmp_path / "m.npz", settings={"mode": "mlpg"})
     with pytest.raises(GmmvcError, match="folder .* does not exist"):
         save_model(trained.model_, tmp_path / "missing" / "m.npz")
 

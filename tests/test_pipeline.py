@@ -87,8 +87,12 @@ def test_unfitted_converter_raises():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"mode": "fast"}, "mode: expected one of 'mmse', 'mlpg', 'mlpg_em'"),
-        ({"gv_weight": 2.0}, r"gv_weight: expected a value in \[0, 1\]"),
+        ({"mode": "fast"}, "mode: expected one of 'mmse', 'mlpg', 'mlpg_em', 'mlpg_gv'"),
+        ({"gv_weight": 2.0}, r"gv_weight: expected a number in \[0, 1\], got 2.0"),
+        ({"ms_weight": -1}, r"ms_weight: expected a number in \[0, 1\], got -1"),
+        ({"synthesis": "mlsa"}, "synthesis: expected one of .world., .differential."),
+        ({"source_f0_shift": 0}, "source_f0_shift: expected a positive number"),
+        ({"dtype": "half"}, "dtype: expected one of .float32., .float64."),
         ({"n_alignment_passes": 0}, "n_alignment_passes: expected a positive integer"),
         ({"analysis": "16k"}, "analysis: expected an AnalysisConfig"),
     ],

@@ -789,6 +789,10 @@ def convert_mlpg_gv(
 # --------------------------------------------------------------------------- modulation spectrum
 
 
+#: Smallest standard deviation (in nats of log power) the MS postfilter divides by.
+MS_STD_FLOOR = 0.05
+
+
 @dataclass(frozen=True)
 class ModulationSpectrum:
     """Per-dimension log modulation-spectrum statistics of a set of trajectories.
@@ -962,9 +966,9 @@ def ms_postfilter(
     if weight == 0.0:
         return c.copy()
     n_fft = target.n_fft
-    ratio = np.divide(
-        target.std, converted.std, out=np.ones_like(target.std), where=converted.std > 0
-    )
+    # a log-spectral std below MS_STD_FLOOR (nats) carries no information but would blow up
+    # the ratio; the DC bin (the utterance mean, removed before the FFT) is left alone
+    ratio = np.maximum(target.std, MS_STD_FLOOR) / np.maximum(converted.std, MS_STD_FLOOR)
     out = c.copy()
     for seg in _segments(c.shape[0], n_fft):
         part = c[seg]
@@ -976,5 +980,6 @@ def ms_postfilter(
         mapped = target.mean + ratio * (log_ms - converted.mean)
         new_log = (1.0 - weight) * log_ms + weight * mapped
         gain = np.exp(0.5 * (new_log - log_ms))  # magnitude gain; the phase is kept
+        gain[0] = 1.0
         out[seg] = mu + np.fft.irfft(spec * gain, n=n_fft, axis=0)[: part.shape[0]]
     return out

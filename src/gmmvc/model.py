@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import json
 import logging
@@ -34,25 +35,30 @@ import numpy as np
 
 from . import __version__
 from ._validation import as_float_array, check_choice, check_fs
-from .audio import resample
+from .audio import pitch_shift, resample
 from .config import AnalysisConfig
 from .conversion import (
     F0Statistics,
     GlobalVariance,
+    ModulationSpectrum,
     convert_f0,
     convert_mlpg,
     convert_mlpg_em,
+    convert_mlpg_gv,
     convert_mmse,
     gv_postfilter,
+    ms_postfilter,
 )
 from .deltas import DEFAULT_WINDOWS, _check_windows, apply_windows
 from .exceptions import GmmvcError, ParameterError
 from .features import Features, extract_features, speech_mask
-from .gmm import JointGMM
-from .synthesis import synthesize
+from .gmm import JointGMM, differential_gmm
+from .synthesis import mlsa_filter, synthesize
 
 __all__ = [
     "CONVERSION_MODES",
+    "SYNTHESIS_METHODS",
+    "ConversionSettings",
     "ConversionModel",
     "MODEL_FORMAT_VERSION",
     "ModelFile",
@@ -64,8 +70,81 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Spectral conversion modes: frame-wise MMSE, MLPG with the most likely
-#: component per frame, and MLPG over all components by EM.
-CONVERSION_MODES = ("mmse", "mlpg", "mlpg_em")
+#: component per frame, MLPG over all components by EM, and MLPG considering
+#: the global variance (Toda et al. 2007, sec. IV).
+CONVERSION_MODES = ("mmse", "mlpg", "mlpg_em", "mlpg_gv")
+
+#: How the converted spectrum becomes audio: WORLD resynthesis of the
+#: converted features, or MLSA filtering of the source waveform with the
+#: converted spectral difference (Kobayashi et al.; source F0 and aperiodicity kept).
+SYNTHESIS_METHODS = ("world", "differential")
+
+
+def _check_weight(value: Any, name: str) -> float:
+    try:
+        weight = float(value)
+    except (TypeError, ValueError):
+        weight = float("nan")
+    if isinstance(value, bool) or not 0.0 <= weight <= 1.0:
+        raise ParameterError(f"{name}: expected a number in [0, 1], got {value!r}")
+    return weight
+
+
+@dataclass(frozen=True)
+class ConversionSettings:
+    """How to convert: spectral mode, postfilters and synthesis.
+
+    Parameters
+    ----------
+    mode : {'mmse', 'mlpg', 'mlpg_em', 'mlpg_gv'}, default 'mlpg'
+        Spectral conversion (see :data:`CONVERSION_MODES`).
+    gv_weight : float, default 0.0
+        Global-variance postfilter weight in ``[0, 1]`` (0: off).
+    ms_weight : float, default 0.0
+        Modulation-spectrum postfilter weight in ``[0, 1]`` (0: off).
+    synthesis : {'world', 'differential'}, default 'world'
+        WORLD resynthesis, or MLSA filtering of the source waveform.
+    convert_aperiodicity : bool, default False
+        Convert band aperiodicity with the model's own GMM (needs a model
+        trained with ``convert_aperiodicity=True``) instead of copying the
+        source's. WORLD synthesis only.
+
+    Examples
+    --------
+    >>> ConversionSettings(mode="mlpg_gv").validate().mode
+    'mlpg_gv'
+    """
+
+    mode: str = "mlpg"
+    gv_weight: float = 0.0
+    ms_weight: float = 0.0
+    synthesis: str = "world"
+    convert_aperiodicity: bool = False
+
+    def validate(self) -> ConversionSettings:
+        """Check every field and return the settings with weights as floats.
+
+        Raises
+        ------
+        ParameterError
+            If a field is out of range.
+        """
+        check_choice(self.mode, "mode", CONVERSION_MODES)
+        check_choice(self.synthesis, "synthesis", SYNTHESIS_METHODS)
+        if not isinstance(self.convert_aperiodicity, bool):
+            raise ParameterError(
+                f"convert_aperiodicity: expected True or False, got {self.convert_aperiodicity!r}"
+            )
+        if self.convert_aperiodicity and self.synthesis == "differential":
+            raise ParameterError(
+                "convert_aperiodicity: differential synthesis filters the source waveform and "
+                "keeps its aperiodicity; use synthesis='world' to convert aperiodicity"
+            )
+        return dataclasses.replace(
+            self,
+            gv_weight=_check_weight(self.gv_weight, "gv_weight"),
+            ms_weight=_check_weight(self.ms_weight, "ms_weight"),
+        )
 
 
 @dataclass(frozen=True)
@@ -89,6 +168,15 @@ class ConversionModel:
         The dynamic-feature windows the GMM was trained with.
     info : dict
         Training facts (numbers of utterances and frames, passes, ...).
+    ap_gmm : JointGMM, optional
+        Joint GMM on coded aperiodicity ``[a, da, b, db]``, when trained
+        with ``convert_aperiodicity=True``.
+    converted_ms, target_ms : ModulationSpectrum, optional
+        Modulation-spectrum statistics of converted training trajectories
+        and of the target's, for the MS postfilter.
+    source_f0_shift : float, default 1.0
+        Frequency ratio the source waveform is pitch-shifted by before
+        analysis (F0-shifted differential conversion); 1 means none.
     """
 
     source_config: AnalysisConfig
@@ -99,19 +187,64 @@ class ConversionModel:
     target_gv: GlobalVariance
     windows: tuple[tuple[float, ...], ...] = DEFAULT_WINDOWS
     info: dict[str, Any] = field(default_factory=dict)
+    ap_gmm: JointGMM | None = None
+    converted_ms: ModulationSpectrum | None = None
+    target_ms: ModulationSpectrum | None = None
+    source_f0_shift: float = 1.0
 
     @property
     def fs(self) -> int:
         """Sample rate (Hz) the model analyses and synthesises at."""
         return self.source_config.fs
 
+    @functools.cached_property
+    def difference_gmm(self) -> JointGMM:
+        """The GMM of ``[X; Y - X]`` derived from :attr:`gmm` (computed once)."""
+        return differential_gmm(self.gmm)
+
+    def _order(self) -> int:
+        order = self.source_config.resolved().order
+        assert order is not None  # resolved() sets it
+        return order
+
+    def _postfilter(
+        self, static: np.ndarray, settings: ConversionSettings, speech: np.ndarray | None
+    ) -> np.ndarray:
+        """Apply the MS and GV postfilters (in that order) to a converted static trajectory."""
+        if settings.ms_weight:
+            if self.converted_ms is None or self.target_ms is None:
+                raise ParameterError(
+                    "ms_weight: this model has no modulation-spectrum statistics; retrain it "
+                    "with this gmmvc version or set ms_weight=0"
+                )
+            static = ms_postfilter(
+                static, self.converted_ms, self.target_ms, weight=settings.ms_weight
+            )
+        if settings.gv_weight:
+            static = gv_postfilter(static, self.target_gv, weight=settings.gv_weight, frames=speech)
+        return static
+
+    def _trajectory(self, gmm: JointGMM, X: np.ndarray, mode: str) -> np.ndarray:
+        if mode == "mmse":
+            return convert_mmse(gmm, X, windows=self.windows)
+        if mode == "mlpg":
+            return convert_mlpg(gmm, X, windows=self.windows)
+        if mode == "mlpg_em":
+            return convert_mlpg_em(gmm, X, windows=self.windows)
+        if gmm is not self.gmm:  # GV of a difference is not the target's GV
+            raise ParameterError(
+                "mode: 'mlpg_gv' generates target trajectories and cannot drive differential "
+                "synthesis; use 'mlpg' with gv_weight for a GV-corrected difference"
+            )
+        return convert_mlpg_gv(gmm, X, self.target_gv, windows=self.windows)
+
     def convert_spectrum(
         self,
         mcep: np.ndarray,
         *,
-        mode: str = "mlpg",
-        gv_weight: float = 0.0,
         speech: np.ndarray | None = None,
+        differential: bool = False,
+        **settings: Any,
     ) -> np.ndarray:
         """Convert a source mel-cepstrum; c0 (power) is kept from the source.
 
@@ -119,12 +252,15 @@ class ConversionModel:
         ----------
         mcep : array_like, shape (T, order + 1)
             Source mel-cepstrum, c0 first.
-        mode : {'mmse', 'mlpg', 'mlpg_em'}, default 'mlpg'
-        gv_weight : float, default 0.0
-            Weight of the global-variance postfilter in ``[0, 1]`` (0: off).
         speech : array_like of bool, shape (T,), optional
-            Speech frames; the postfilter measures the utterance variance on
-            these only (all frames when ``None``).
+            Speech frames; the GV postfilter measures the utterance variance
+            on these only (all frames when ``None``).
+        differential : bool, default False
+            Return the converted *difference* (target minus source, c0 = 0)
+            for MLSA filtering instead of the converted mel-cepstrum.
+        **settings
+            :class:`ConversionSettings` fields (``mode``, ``gv_weight``,
+            ``ms_weight``).
 
         Returns
         -------
@@ -133,49 +269,77 @@ class ConversionModel:
         Raises
         ------
         ParameterError
-            If ``mode`` is unknown or the order does not match the model.
+            If a setting is invalid or the order does not match the model.
         """
-        check_choice(mode, "mode", CONVERSION_MODES)
-        order = self.source_config.resolved().order
-        assert order is not None  # resolved() sets it
+        cfg = ConversionSettings(**settings).validate()
+        order = self._order()
         mcep = as_float_array(mcep, "mcep", ndim=2, min_len=1)
         if mcep.shape[1] != order + 1:
             raise ParameterError(
                 f"mcep: expected {order + 1} coefficients (order {order}), got {mcep.shape[1]}"
             )
         X = apply_windows(mcep[:, 1:], self.windows)
-        if mode == "mmse":
-            static = convert_mmse(self.gmm, X, windows=self.windows)
-        elif mode == "mlpg":
-            static = convert_mlpg(self.gmm, X, windows=self.windows)
-        else:
-            static = convert_mlpg_em(self.gmm, X, windows=self.windows)
-        if gv_weight:
-            static = gv_postfilter(static, self.target_gv, weight=gv_weight, frames=speech)
-        return np.hstack([mcep[:, :1], static])
+        if not differential:
+            static = self._postfilter(self._trajectory(self.gmm, X, cfg.mode), cfg, speech)
+            return np.hstack([mcep[:, :1], static])
+        diff = self._trajectory(self.difference_gmm, X, cfg.mode)
+        if cfg.gv_weight or cfg.ms_weight:  # postfilter the implied target, keep the difference
+            diff = self._postfilter(mcep[:, 1:] + diff, cfg, speech) - mcep[:, 1:]
+        return np.hstack([np.zeros((mcep.shape[0], 1)), diff])
 
-    def convert_features(
-        self, features: Features, *, mode: str = "mlpg", gv_weight: float = 0.0
-    ) -> Features:
+    def convert_aperiodicity(self, bap: np.ndarray) -> np.ndarray:
+        """Convert coded aperiodicity with the aperiodicity GMM (MLPG).
+
+        Parameters
+        ----------
+        bap : array_like, shape (T, n_bands)
+
+        Returns
+        -------
+        numpy.ndarray, shape (T, n_bands)
+            In dB, at most 0 (an aperiodicity ratio of at most one).
+
+        Raises
+        ------
+        ParameterError
+            If the model was trained without an aperiodicity GMM.
+        """
+        if self.ap_gmm is None:
+            raise ParameterError(
+                "convert_aperiodicity: this model has no aperiodicity GMM; train with "
+                "convert_aperiodicity=True"
+            )
+        bap = as_float_array(bap, "bap", ndim=2, min_len=1)
+        return np.minimum(convert_mlpg(self.ap_gmm, bap, windows=self.windows), 0.0)
+
+    def convert_features(self, features: Features, **settings: Any) -> Features:
         """Convert one utterance's features: spectrum by the GMM, F0 by log statistics.
 
-        Aperiodicity is taken from the source.
+        Aperiodicity is taken from the source unless ``convert_aperiodicity``.
 
         Parameters
         ----------
         features : Features
             Source features made with ``source_config``.
-        mode : {'mmse', 'mlpg', 'mlpg_em'}, default 'mlpg'
-        gv_weight : float, default 0.0
+        **settings
+            :class:`ConversionSettings` fields.
 
         Returns
         -------
         Features
         """
+        cfg = ConversionSettings(**settings).validate()
         speech = self.speech_frames(features.power_db, speaker="source")
-        mcep = self.convert_spectrum(features.mcep, mode=mode, gv_weight=gv_weight, speech=speech)
+        mcep = self.convert_spectrum(
+            features.mcep,
+            speech=speech,
+            mode=cfg.mode,
+            gv_weight=cfg.gv_weight,
+            ms_weight=cfg.ms_weight,
+        )
         f0 = convert_f0(features.f0, self.source_f0, self.target_f0)
-        return Features(f0=f0, mcep=mcep, bap=features.bap, power_db=features.power_db)
+        bap = self.convert_aperiodicity(features.bap) if cfg.convert_aperiodicity else features.bap
+        return Features(f0=f0, mcep=mcep, bap=bap, power_db=features.power_db)
 
     def speech_frames(self, power_db: np.ndarray, *, speaker: str) -> np.ndarray:
         """Boolean speech mask using the speaker's threshold ('source' or 'target')."""
@@ -183,9 +347,30 @@ class ConversionModel:
         assert cfg.power_threshold_db is not None  # set when the model was trained
         return speech_mask(power_db, cfg.power_threshold_db)
 
-    def convert(
-        self, x: np.ndarray, fs: int, *, mode: str = "mlpg", gv_weight: float = 0.0
-    ) -> np.ndarray:
+    def prepare_source(self, x: np.ndarray, fs: int) -> np.ndarray:
+        """Resample a source waveform to the model's rate and apply its F0 shift.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_samples,)
+        fs : int
+            Its sample rate.
+
+        Returns
+        -------
+        numpy.ndarray
+            The waveform the model analyses (and, for differential synthesis, filters).
+        """
+        fs = check_fs(fs)
+        x = as_float_array(x, "x", ndim=1)
+        if fs != self.fs:
+            logger.info("resampling input from %d Hz to the model's %d Hz", fs, self.fs)
+            x = resample(x, fs, self.fs)
+        if self.source_f0_shift != 1.0:
+            x = pitch_shift(x, self.fs, self.source_f0_shift)
+        return x
+
+    def convert(self, x: np.ndarray, fs: int, **settings: Any) -> np.ndarray:
         """Convert a source waveform.
 
         Parameters
@@ -194,34 +379,46 @@ class ConversionModel:
             Source speech.
         fs : int
             Its sample rate; resampled to the model's rate when different.
-        mode : {'mmse', 'mlpg', 'mlpg_em'}, default 'mlpg'
-        gv_weight : float, default 0.0
+        **settings
+            :class:`ConversionSettings` fields: ``mode``, ``gv_weight``,
+            ``ms_weight``, ``synthesis``, ``convert_aperiodicity``.
 
         Returns
         -------
         numpy.ndarray
             Converted speech at :attr:`fs`, never clipped.
+
+        Raises
+        ------
+        ParameterError
+            If a setting is invalid or needs statistics the model lacks.
         """
-        fs = check_fs(fs)
-        x = as_float_array(x, "x", ndim=1)
-        if fs != self.fs:
-            logger.info("resampling input from %d Hz to the model's %d Hz", fs, self.fs)
-            x = resample(x, fs, self.fs)
-        converted = self.convert_features(
-            extract_features(x, self.source_config), mode=mode, gv_weight=gv_weight
-        )
+        cfg = ConversionSettings(**settings).validate()
+        x = self.prepare_source(x, fs)
+        features = extract_features(x, self.source_config)
+        if cfg.synthesis == "differential":
+            speech = self.speech_frames(features.power_db, speaker="source")
+            diff = self.convert_spectrum(
+                features.mcep,
+                speech=speech,
+                differential=True,
+                mode=cfg.mode,
+                gv_weight=cfg.gv_weight,
+                ms_weight=cfg.ms_weight,
+            )
+            return mlsa_filter(x, diff, self.source_config)
+        converted = self.convert_features(features, **dataclasses.asdict(cfg))
         return synthesize(converted.f0, converted.mcep, converted.bap, self.source_config)
 
     def save(
         self,
         path: str | os.PathLike[str],
         *,
-        mode: str = "mlpg",
-        gv_weight: float = 0.0,
+        settings: ConversionSettings | None = None,
         overwrite: bool = True,
     ) -> pathlib.Path:
         """Write the model to one file; see :func:`save_model`."""
-        return save_model(self, path, mode=mode, gv_weight=gv_weight, overwrite=overwrite)
+        return save_model(self, path, settings=settings, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ConversionModel:
@@ -382,6 +579,37 @@ def _decode_info(meta: Any, arrays: _Arrays) -> dict[str, Any]:
     return meta
 
 
+def _optional(codec: _Codec) -> _Codec:
+    """Store ``None`` as JSON null; anything else with ``codec``."""
+
+    def encode(value: Any) -> tuple[Any, _Arrays]:
+        if value is None:
+            return None, {}
+        meta, arrays = codec.encode(value)
+        return {"value": meta}, arrays
+
+    def decode(meta: Any, arrays: _Arrays) -> Any:
+        if meta is None:
+            if arrays:
+                raise ValueError("arrays stored for a field marked empty")
+            return None
+        if not isinstance(meta, dict) or set(meta) != {"value"}:
+            raise TypeError(f"expected null or an object with 'value', got {meta!r}")
+        return codec.decode(meta["value"], arrays)
+
+    return _Codec(encode, decode)
+
+
+def _encode_float(value: Any) -> tuple[Any, _Arrays]:
+    return float(value), {}
+
+
+def _decode_float(meta: Any, arrays: _Arrays) -> float:
+    if isinstance(meta, bool) or not isinstance(meta, (int, float)) or not np.isfinite(meta):
+        raise TypeError(f"expected a finite number, got {meta!r}")
+    return float(meta)
+
+
 _CONFIG_CODEC = _Codec(_encode_config, _decode_config)
 _F0_CODEC = _dataclass_codec(F0Statistics)
 
@@ -396,6 +624,10 @@ _MODEL_FIELDS: dict[str, _Codec] = {
     "target_gv": _dataclass_codec(GlobalVariance),
     "windows": _Codec(_encode_windows, _decode_windows),
     "info": _Codec(_encode_info, _decode_info),
+    "ap_gmm": _optional(_Codec(_encode_gmm, _decode_gmm)),
+    "converted_ms": _optional(_dataclass_codec(ModulationSpectrum)),
+    "target_ms": _optional(_dataclass_codec(ModulationSpectrum)),
+    "source_f0_shift": _Codec(_encode_float, _decode_float),
 }
 
 
@@ -406,11 +638,8 @@ class ModelFile:
     Attributes
     ----------
     model : ConversionModel
-    mode : str
-        Default conversion mode stored with the model (one of
-        :data:`CONVERSION_MODES`).
-    gv_weight : float
-        Default global-variance postfilter weight, in ``[0, 1]``.
+    settings : ConversionSettings
+        Default conversion settings stored with the model.
     format_version : int
         Layout version of the file (at most :data:`MODEL_FORMAT_VERSION`).
     gmmvc_version : str
@@ -420,8 +649,7 @@ class ModelFile:
     """
 
     model: ConversionModel
-    mode: str
-    gv_weight: float
+    settings: ConversionSettings
     format_version: int
     gmmvc_version: str
     created: str
@@ -431,8 +659,7 @@ def save_model(
     model: ConversionModel,
     path: str | os.PathLike[str],
     *,
-    mode: str = "mlpg",
-    gv_weight: float = 0.0,
+    settings: ConversionSettings | None = None,
     overwrite: bool = True,
 ) -> pathlib.Path:
     """Write a model to one self-contained file, atomically, without pickle.
@@ -444,10 +671,9 @@ def save_model(
     path : str or os.PathLike
         Destination, used as given (numpy adds no ``.npz``). ``.npz`` is the
         usual extension.
-    mode : {'mmse', 'mlpg', 'mlpg_em'}, default 'mlpg'
-        Conversion mode stored as the model's default.
-    gv_weight : float, default 0.0
-        Global-variance postfilter weight stored as the default, in ``[0, 1]``.
+    settings : ConversionSettings, optional
+        Conversion settings stored as the model's defaults
+        (``ConversionSettings()`` when ``None``).
     overwrite : bool, default True
         Replace an existing file. When False, an existing file is an error.
 
@@ -492,8 +718,13 @@ def save_model(
             f"model: expected a ConversionModel, got {type(model).__name__}; pass "
             "VoiceConverter.model_ or use VoiceConverter.save"
         )
-    mode = check_choice(mode, "mode", CONVERSION_MODES)
-    gv_weight = _check_gv_weight(gv_weight, ParameterError)
+    if settings is None:
+        settings = ConversionSettings()
+    if not isinstance(settings, ConversionSettings):
+        raise ParameterError(
+            f"settings: expected ConversionSettings or None, got {type(settings).__name__}"
+        )
+    settings = settings.validate()
     missing = sorted({f.name for f in dataclasses.fields(ConversionModel)} - set(_MODEL_FIELDS))
     if missing:  # a field added to ConversionModel without telling the file format
         raise GmmvcError(f"ConversionModel field(s) {missing} have no entry in _MODEL_FIELDS")
@@ -513,7 +744,7 @@ def save_model(
         "format_version": MODEL_FORMAT_VERSION,
         "gmmvc_version": __version__,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "conversion": {"mode": mode, "gv_weight": gv_weight},
+        "conversion": dataclasses.asdict(settings),
         "fields": fields_meta,
         "arrays": {
             key: {"dtype": arr.dtype.str, "shape": list(arr.shape), "sha256": _sha256(arr)}
@@ -668,16 +899,17 @@ def _read_archive(p: pathlib.Path, data: Any) -> ModelFile:
     _check_consistency(p, model)
 
     conversion = metadata["conversion"]
-    if not isinstance(conversion, dict) or conversion.get("mode") not in CONVERSION_MODES:
+    try:
+        if not isinstance(conversion, dict):
+            raise TypeError("not an object")
+        settings = ConversionSettings(**conversion).validate()
+    except (TypeError, ParameterError) as exc:
         raise GmmvcError(
-            f"{p}: model file metadata is corrupt (conversion settings {conversion!r}; "
-            f"expected a mode among {CONVERSION_MODES})"
-        )
-    gv_weight = _check_gv_weight(conversion.get("gv_weight"), GmmvcError, where=f"{p}: ")
+            f"{p}: model file metadata is corrupt (conversion settings {conversion!r}: {exc})"
+        ) from None
     return ModelFile(
         model=model,
-        mode=str(conversion["mode"]),
-        gv_weight=gv_weight,
+        settings=settings,
         format_version=version,
         gmmvc_version=str(writer),
         created=str(metadata["created"]),
@@ -769,13 +1001,6 @@ def _check_keys(meta: Any, keys: set[str], *, where: str = "") -> None:
         if where:
             raise GmmvcError(f"{where} is corrupt: {message}")
         raise KeyError(message)
-
-
-def _check_gv_weight(value: Any, error: type[Exception], where: str = "") -> float:
-    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
-    if not ok or not 0.0 <= float(value) <= 1.0:
-        raise error(f"{where}gv_weight: expected a number in [0, 1], got {value!r}")
-    return float(value)
 
 
 def _sha256(arr: np.ndarray) -> str:

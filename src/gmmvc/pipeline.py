@@ -49,6 +49,7 @@ import os
 import pathlib
 import secrets
 import threading
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -62,9 +63,9 @@ from . import __version__
 from ._validation import as_float_array, check_choice, check_positive
 from .alignment import Alignment, align_frames, joint_vectors
 from .analysis import estimate_f0_range
-from .audio import read_audio, resample, write_audio
+from .audio import pitch_shift, read_audio, resample, write_audio
 from .config import AnalysisConfig
-from .conversion import F0Statistics, convert_mlpg, global_variance
+from .conversion import F0Statistics, convert_mlpg, global_variance, modulation_statistics
 from .deltas import DEFAULT_WINDOWS, apply_windows
 from .exceptions import GmmvcError, NotFittedError, ParameterError
 from .features import (
@@ -76,7 +77,7 @@ from .features import (
 )
 from .gmm import JointGMM
 from .metrics import log_f0_rmse, mel_cepstral_distortion, vuv_error
-from .model import CONVERSION_MODES, ConversionModel, read_model_file, save_model
+from .model import ConversionModel, ConversionSettings, read_model_file, save_model
 
 __all__ = [
     "VoiceConverter",
@@ -86,6 +87,8 @@ __all__ = [
     "extract_corpus_features",
     "feature_cache_key",
     "score_features",
+    "score_waveforms",
+    "EVALUATION_CONFIG",
 ]
 
 logger = logging.getLogger(__name__)
@@ -419,12 +422,17 @@ class UtteranceScore:
         Fraction of aligned frames whose voicing decisions differ.
     n_frames : int
         Number of aligned frame pairs.
+    gv_ratio : float
+        Global-variance ratio: geometric mean over c1 onward of the
+        utterance variance of the scored mel-cepstrum over the target's
+        (aligned speech frames); below 1 means over-smoothed.
     """
 
     mcd_db: float
     f0_rmse_cents: float
     vuv_error: float
     n_frames: int
+    gv_ratio: float = float("nan")
 
 
 @dataclass(frozen=True, eq=False)
@@ -477,12 +485,65 @@ def score_features(
     a, b = path.source_index, path.target_index
     f0_a, f0_b = features.f0[a], target.f0[b]
     voiced_both = np.any((f0_a > 0) & (f0_b > 0))
+    var_a = features.mcep[a, 1:].var(axis=0)
+    var_b = target.mcep[b, 1:].var(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gv_ratio = float(np.exp(np.mean(np.log(var_a / var_b))))
     return UtteranceScore(
         mcd_db=float(mel_cepstral_distortion(features.mcep[a], target.mcep[b])),
         f0_rmse_cents=float(log_f0_rmse(f0_a, f0_b)) if voiced_both else float("nan"),
         vuv_error=float(vuv_error(f0_a, f0_b)),
         n_frames=int(a.size),
+        gv_ratio=gv_ratio,
     )
+
+
+#: The neutral evaluator's analysis: the same for every system and speaker
+#: (harvest over 40-700 Hz, 5 ms frames, 24th-order mel-cepstrum, alpha 0.41).
+EVALUATION_CONFIG = AnalysisConfig(fs=16000, f0_floor=40.0, f0_ceil=700.0)
+
+
+def score_waveforms(
+    x: np.ndarray, target: np.ndarray, fs: int, *, config: AnalysisConfig = EVALUATION_CONFIG
+) -> UtteranceScore:
+    """Score a waveform against the target's reading of the same sentence.
+
+    A neutral evaluator: both waveforms are analysed with the same settings
+    whatever system produced them, speech frames are chosen by each file's own
+    energy threshold, and frames are paired by DTW on c1 onward (see
+    :func:`score_features`).
+
+    Parameters
+    ----------
+    x, target : array_like, shape (n_samples,)
+        The waveform to score (e.g. converted speech read back from disk) and
+        the reference.
+    fs : int
+        Their sample rate (resampled to ``config.fs`` when different).
+    config : AnalysisConfig, default EVALUATION_CONFIG
+        Analysis settings (F0 range given, so nothing is estimated per system).
+
+    Returns
+    -------
+    UtteranceScore
+
+    Examples
+    --------
+    >>> from gmmvc.datasets import make_demo_corpus
+    >>> c = make_demo_corpus(1)
+    >>> s = score_waveforms(c.source[0], c.target[0], c.fs)
+    >>> bool(s.mcd_db > 3), bool(s.f0_rmse_cents > 600)  # different voices, ~an octave apart
+    (True, True)
+    """
+    cfg = config.resolved()
+    feats = []
+    for name, wav in (("x", x), ("target", target)):
+        wav = as_float_array(wav, name, ndim=1)
+        if fs != cfg.fs:
+            wav = resample(wav, fs, cfg.fs)
+        feats.append(extract_features(wav, cfg))
+    masks = [speech_mask(f.power_db, estimate_power_threshold(f.power_db)) for f in feats]
+    return score_features(feats[0], feats[1], speech=masks[0], target_speech=masks[1])
 
 
 class VoiceConverter:
@@ -492,12 +553,26 @@ class VoiceConverter:
     ----------
     n_components : int, default 32
         Mixture components of the joint GMM.
-    mode : {'mmse', 'mlpg', 'mlpg_em'}, default 'mlpg'
+    mode : {'mmse', 'mlpg', 'mlpg_em', 'mlpg_gv'}, default 'mlpg'
         Spectral conversion: frame-wise MMSE, MLPG with the most likely
-        component per frame, or MLPG over all components by EM.
+        component per frame, MLPG over all components by EM, or MLPG
+        considering the global variance.
     gv_weight : float, default 0.0
         Global-variance postfilter weight in ``[0, 1]`` (0: off, 1: match the
         target's global variance).
+    ms_weight : float, default 0.0
+        Modulation-spectrum postfilter weight in ``[0, 1]`` (0: off).
+    synthesis : {'world', 'differential'}, default 'world'
+        WORLD resynthesis, or MLSA filtering of the source waveform with the
+        converted spectral difference (source F0 and aperiodicity kept).
+    convert_aperiodicity : bool, default False
+        Train a second joint GMM on coded aperiodicity and convert it
+        (instead of copying the source's).
+    source_f0_shift : None, 'auto' or float, default None
+        Pitch-shift the source waveform by this frequency ratio before
+        analysis, in training and conversion ('auto': the ratio of the
+        speakers' typical F0). Meant for differential conversion across
+        genders.
     n_alignment_passes : int, default 3
         DTW alignments, each followed by a GMM fit; passes after the first
         align the converted source to the target.
@@ -511,6 +586,11 @@ class VoiceConverter:
         Speech/silence thresholds; estimated per speaker when ``None``.
     reg_covar, max_iter : float, int
         Passed to :class:`~gmmvc.gmm.JointGMM`.
+    dtype : {'float32', 'float64'}, default 'float32'
+        EM arithmetic (parameters are kept in float64); float32 halves the
+        time per iteration with the same held-out likelihood.
+    warm_start : bool, default True
+        Start each alignment pass's EM from the previous pass's model.
     random_state : None, int or numpy.random.Generator, default 0
         Seed of EM initialisation.
     n_jobs : int, default 1
@@ -527,6 +607,9 @@ class VoiceConverter:
         The trained converter.
     alignment_distances_ : list of float
         Mean DTW frame distance of each alignment pass (should decrease).
+    timings_ : dict
+        Wall-clock seconds of each training stage (analysis, each alignment
+        pass, each EM fit and its iterations, statistics).
 
     Examples
     --------
@@ -544,6 +627,10 @@ class VoiceConverter:
         *,
         mode: str = "mlpg",
         gv_weight: float = 0.0,
+        ms_weight: float = 0.0,
+        synthesis: str = "world",
+        convert_aperiodicity: bool = False,
+        source_f0_shift: str | float | None = None,
         n_alignment_passes: int = 3,
         analysis: AnalysisConfig | None = None,
         source_f0_range: tuple[float, float] | None = None,
@@ -552,6 +639,8 @@ class VoiceConverter:
         target_power_threshold_db: float | None = None,
         reg_covar: float = 1e-4,
         max_iter: int = 100,
+        dtype: str = "float32",
+        warm_start: bool = True,
         random_state: Any = 0,
         n_jobs: int = 1,
         progress: bool = False,
@@ -560,6 +649,10 @@ class VoiceConverter:
         self.n_components = n_components
         self.mode = mode
         self.gv_weight = gv_weight
+        self.ms_weight = ms_weight
+        self.synthesis = synthesis
+        self.convert_aperiodicity = convert_aperiodicity
+        self.source_f0_shift = source_f0_shift
         self.n_alignment_passes = n_alignment_passes
         self.analysis = analysis
         self.source_f0_range = source_f0_range
@@ -568,6 +661,8 @@ class VoiceConverter:
         self.target_power_threshold_db = target_power_threshold_db
         self.reg_covar = reg_covar
         self.max_iter = max_iter
+        self.dtype = dtype
+        self.warm_start = warm_start
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.progress = progress
@@ -599,11 +694,24 @@ class VoiceConverter:
             floor, ceil = f0_range
         return base.replace(f0_floor=float(floor), f0_ceil=float(ceil))
 
+    @property
+    def settings(self) -> ConversionSettings:
+        """The conversion settings this converter applies (validated)."""
+        return ConversionSettings(
+            mode=self.mode,
+            gv_weight=self.gv_weight,
+            ms_weight=self.ms_weight,
+            synthesis=self.synthesis,
+            convert_aperiodicity=self.convert_aperiodicity,
+        ).validate()
+
     def _check_params(self) -> AnalysisConfig:
         check_positive(self.n_components, "n_components", integer=True)
-        check_choice(self.mode, "mode", CONVERSION_MODES)
-        if not 0.0 <= float(self.gv_weight) <= 1.0:
-            raise ParameterError(f"gv_weight: expected a value in [0, 1], got {self.gv_weight}")
+        self.settings  # noqa: B018 (validates the conversion settings)
+        check_choice(self.dtype, "dtype", ("float32", "float64"))
+        shift = self.source_f0_shift
+        if shift is not None and shift != "auto":
+            check_positive(shift, "source_f0_shift")
         check_positive(self.n_alignment_passes, "n_alignment_passes", integer=True)
         _check_n_jobs(self.n_jobs)
         base = AnalysisConfig() if self.analysis is None else self.analysis
@@ -648,10 +756,26 @@ class VoiceConverter:
                 "source/target: expected two non-empty lists of parallel utterances of equal "
                 f"length, got {len(source)} and {len(target)}"
             )
+        t_start = time.perf_counter()
         src_wavs = load_waveforms(source, fs=base.fs, input_fs=fs)
         tgt_wavs = load_waveforms(target, fs=base.fs, input_fs=fs)
         src_cfg = self._speaker_config(base, src_wavs, self.source_f0_range, "source")
         tgt_cfg = self._speaker_config(base, tgt_wavs, self.target_f0_range, "target")
+        shift = self._f0_shift(src_cfg, tgt_cfg)
+        if shift != 1.0:
+            logger.info("pitch-shifting the source by a factor of %.3f before analysis", shift)
+            src_wavs = _map(
+                pitch_shift,
+                [(x, base.fs, shift) for x in src_wavs],
+                n_jobs=self.n_jobs,
+                progress=self.progress,
+                desc="source pitch shift",
+            )
+            assert src_cfg.f0_floor is not None and src_cfg.f0_ceil is not None
+            src_cfg = src_cfg.replace(
+                f0_floor=src_cfg.f0_floor * shift,
+                f0_ceil=min(src_cfg.f0_ceil * shift, 0.45 * base.fs),
+            )
         src_feats, tgt_feats = (
             extract_corpus_features(
                 wavs,
@@ -663,13 +787,29 @@ class VoiceConverter:
             )
             for wavs, cfg, who in ((src_wavs, src_cfg, "source"), (tgt_wavs, tgt_cfg, "target"))
         )
+        self.timings_: dict[str, Any] = {"analysis_s": time.perf_counter() - t_start}
         model = self._fit_features(src_feats, tgt_feats, src_cfg, tgt_cfg)
+        model = dataclasses.replace(model, source_f0_shift=shift)
+        self.timings_["total_s"] = time.perf_counter() - t_start
         seconds = {
             "source_seconds": round(sum(x.shape[0] for x in src_wavs) / base.fs, 3),
             "target_seconds": round(sum(x.shape[0] for x in tgt_wavs) / base.fs, 3),
         }
-        self.model_ = dataclasses.replace(model, info={**model.info, **seconds})
+        timings = {k: _rounded(v) for k, v in self.timings_.items()}
+        self.model_ = dataclasses.replace(model, info={**model.info, **seconds, "timings": timings})
         return self
+
+    def _f0_shift(self, src_cfg: AnalysisConfig, tgt_cfg: AnalysisConfig) -> float:
+        """Return the source pitch-shift ratio: 1, the given value, or the typical-F0 ratio."""
+        if self.source_f0_shift is None:
+            return 1.0
+        if self.source_f0_shift != "auto":
+            return float(self.source_f0_shift)
+        # the geometric centre of an estimated search range tracks the speaker's median F0
+        centres = [
+            np.sqrt(float(c.f0_floor or 0.0) * float(c.f0_ceil or 0.0)) for c in (src_cfg, tgt_cfg)
+        ]
+        return float(centres[1] / centres[0])
 
     def _threshold(self, feats: list[Features], given: float | None, who: str) -> float:
         if given is not None:
@@ -704,6 +844,7 @@ class VoiceConverter:
         self.alignment_distances_: list[float] = []
         n_passes = int(self.n_alignment_passes)
         for p in range(n_passes):
+            t_pass = time.perf_counter()
             paths: list[Alignment] = _map(
                 _align_one,
                 [
@@ -724,18 +865,45 @@ class VoiceConverter:
                 joint.shape[0],
                 dist,
             )
+            self.timings_.setdefault("alignment_s", []).append(time.perf_counter() - t_pass)
             desc = (
                 f"pass {p + 1}/{n_passes} EM ({self.n_components} mixtures, "
                 f"{joint.shape[0]} frames)"
             )
+            t_em = time.perf_counter()
             with _Ticker(self.progress, desc):
-                gmm = JointGMM(
-                    self.n_components,
-                    reg_covar=self.reg_covar,
-                    max_iter=self.max_iter,
-                    random_state=self.random_state,
-                ).fit(joint, n_source_dims=X[0].shape[1])
+                gmm = self._new_gmm(self.n_components).fit(
+                    joint,
+                    n_source_dims=X[0].shape[1],
+                    init=gmm if self.warm_start else None,
+                )
+            self.timings_.setdefault("em_s", []).append(time.perf_counter() - t_em)
+            self.timings_.setdefault("em_iterations", []).append(gmm.n_iter_)
+            self.timings_.setdefault("em_frames", []).append(int(joint.shape[0]))
         assert gmm is not None
+
+        t_stats = time.perf_counter()
+        # modulation-spectrum statistics of converted and target training trajectories
+        converted = _map(
+            _convert_static,
+            [(gmm, x, windows) for x in X],
+            n_jobs=self.n_jobs,
+            progress=self.progress,
+            desc="MS statistics",
+        )
+        n_fft = int(2 ** np.ceil(np.log2(max(2, max(y.shape[0] for y in Y)))))
+        converted_ms = modulation_statistics(converted, n_fft=n_fft)
+        target_ms = modulation_statistics([y[:, :dim] for y in Y], n_fft=n_fft)
+        ap_gmm = None
+        if self.convert_aperiodicity:
+            # same pairing as the spectrum; few components for a few bands
+            bx = [apply_windows(f.bap, windows) for f in src_feats]
+            by = [apply_windows(f.bap, windows) for f in tgt_feats]
+            ap_joint = np.vstack([joint_vectors(a, b, path) for a, b, path in zip(bx, by, paths)])
+            ap_gmm = self._new_gmm(min(8, self.n_components)).fit(
+                ap_joint, n_source_dims=bx[0].shape[1]
+            )
+        self.timings_["statistics_s"] = time.perf_counter() - t_stats
 
         target_gv = global_variance([y[m, :dim] for y, m in zip(Y, tgt_speech) if m.sum() >= 2])
         mu_s, sd_s = log_f0_stats([f.f0 for f in src_feats])
@@ -748,6 +916,9 @@ class VoiceConverter:
             target_f0=F0Statistics(mu_t, sd_t),
             target_gv=target_gv,
             windows=windows,
+            ap_gmm=ap_gmm,
+            converted_ms=converted_ms,
+            target_ms=target_ms,
             info={
                 "n_utterances": len(src_feats),
                 "n_joint_frames": int(joint.shape[0]),
@@ -756,6 +927,15 @@ class VoiceConverter:
                 "em_converged": gmm.converged_,
                 "em_iterations": gmm.n_iter_,
             },
+        )
+
+    def _new_gmm(self, n_components: int) -> JointGMM:
+        return JointGMM(
+            n_components,
+            reg_covar=self.reg_covar,
+            max_iter=self.max_iter,
+            random_state=self.random_state,
+            dtype=self.dtype,
         )
 
     # ------------------------------------------------------------------ using
@@ -786,7 +966,8 @@ class VoiceConverter:
         NotFittedError
             Before :meth:`fit`.
         """
-        return self._check_fitted().convert(x, fs, mode=self.mode, gv_weight=self.gv_weight)
+        model = self._check_fitted()
+        return model.convert(x, fs, **dataclasses.asdict(self.settings))
 
     def convert_file(
         self, source: str | os.PathLike, output: str | os.PathLike, *, overwrite: bool = False
@@ -855,7 +1036,7 @@ class VoiceConverter:
             )
         _check_n_jobs(self.n_jobs)
         jobs = [
-            (model, s, t, _item_name(s, i), fs, self.mode, self.gv_weight)
+            (model, s, t, _item_name(s, i), fs, self.settings)
             for i, (s, t) in enumerate(zip(source, target))
         ]
         results: list[PairEvaluation] = _map(
@@ -889,13 +1070,7 @@ class VoiceConverter:
         GmmvcError
             If the file cannot be written (see :func:`gmmvc.model.save_model`).
         """
-        return save_model(
-            self._check_fitted(),
-            path,
-            mode=self.mode,
-            gv_weight=self.gv_weight,
-            overwrite=overwrite,
-        )
+        return save_model(self._check_fitted(), path, settings=self.settings, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | os.PathLike, **params: Any) -> VoiceConverter:
@@ -906,8 +1081,9 @@ class VoiceConverter:
         path : str or os.PathLike
             The model file.
         **params
-            Constructor parameters; ``mode`` and ``gv_weight`` default to the
-            values stored in the file, ``n_components`` to the model's.
+            Constructor parameters; the conversion settings (``mode``,
+            ``gv_weight``, ...) default to the values stored in the file,
+            ``n_components`` to the model's.
 
         Returns
         -------
@@ -924,14 +1100,24 @@ class VoiceConverter:
         saved = read_model_file(path)
         settings = {
             "n_components": saved.model.gmm.n_components,
-            "mode": saved.mode,
-            "gv_weight": saved.gv_weight,
+            **dataclasses.asdict(saved.settings),
             **params,
         }
         vc = cls(**settings)
         vc._check_params()
         vc.model_ = saved.model
         return vc
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return round(value, 3) if isinstance(value, float) else value
+
+
+def _convert_static(gmm: JointGMM, x: np.ndarray, windows: Sequence[Sequence[float]]) -> np.ndarray:
+    """MLPG-converted statics of one training utterance (for modulation statistics)."""
+    return convert_mlpg(gmm, x, windows=windows)
 
 
 def _align_one(
@@ -954,15 +1140,14 @@ def _evaluate_one(
     t: AudioLike,
     name: str,
     fs: int | None,
-    mode: str,
-    gv_weight: float,
+    settings: ConversionSettings,
 ) -> PairEvaluation:
     """Score one held-out pair before and after conversion (see :meth:`VoiceConverter.evaluate`)."""
     xs = load_waveforms([s], fs=model.fs, input_fs=fs)[0]
     xt = load_waveforms([t], fs=model.fs, input_fs=fs)[0]
     fs_feats = extract_features(xs, model.source_config)
     ft_feats = extract_features(xt, model.target_config)
-    converted = model.convert(xs, model.fs, mode=mode, gv_weight=gv_weight)
+    converted = model.convert(xs, model.fs, **dataclasses.asdict(settings))
     # the converted voice is analysed with the target's settings (its F0 range)
     fc_feats = extract_features(converted, model.target_config)
     s_mask = model.speech_frames(fs_feats.power_db, speaker="source")

@@ -1,0 +1,195 @@
+"""Conversion-quality benchmark on the standard VCC 2016 pairs, every conversion mode.
+
+Usage (from the repository root, with ../shared/data/vcc2016 beside it)::
+
+    python benchmarks/quality.py                      # all four pairs, 162/54 sentences
+    python benchmarks/quality.py --pairs SM1-TF1 --train 40 --eval 10   # quicker look
+
+For each pair it trains on the official training sentences (100001-100162)
+only, converts the evaluation sentences (200001-200054) with every mode,
+writes each converted waveform to disk as 16-bit PCM, reads it back and scores
+it with one neutral evaluator for every system (so the figure is what a
+listener gets): mel-cepstral distortion (order 24, alpha 0.41, c0 excluded,
+speech frames, DTW to the target), F0 RMSE in cents and V/UV error over
+aligned frames, and the global-variance ratio of converted to target
+mel-cepstra. Train and convert wall times are reported. Results go to
+``docs/benchmarks.md`` (``--doc``) and a JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import os
+import pathlib
+import platform
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from gmmvc.audio import read_audio, write_audio
+from gmmvc.pipeline import VoiceConverter, score_waveforms
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "vcc2016"
+PAIRS = ("SM1-TF1", "SF1-TM1", "SM1-TM1", "SF1-TF1")
+
+#: (label, which trained model, conversion settings)
+MODES = (
+    ("MMSE", "plain", {"mode": "mmse"}),
+    ("MLPG (most likely mixture)", "plain", {"mode": "mlpg"}),
+    ("MLPG-EM (all mixtures)", "plain", {"mode": "mlpg_em"}),
+    ("MLPG + GV postfilter", "plain", {"mode": "mlpg", "gv_weight": 1.0}),
+    ("MLPG considering GV", "plain", {"mode": "mlpg_gv"}),
+    ("MLPG + MS postfilter", "plain", {"mode": "mlpg", "ms_weight": 1.0}),
+    ("MLPG + converted aperiodicity", "plain", {"mode": "mlpg", "convert_aperiodicity": True}),
+    ("differential (MLSA, source F0)", "plain", {"mode": "mlpg", "synthesis": "differential"}),
+    ("F0-shifted differential", "shifted", {"mode": "mlpg", "synthesis": "differential"}),
+)
+
+
+def _files(data: pathlib.Path, speaker: str, ids: list[str]) -> list[pathlib.Path]:
+    return [data / speaker / f"{u}.flac" for u in ids]
+
+
+def run_pair(args: argparse.Namespace, pair: str, workdir: pathlib.Path) -> dict:
+    src, tgt = pair.split("-")
+    train_ids = [f"1{i:05d}" for i in range(1, args.train + 1)]
+    eval_ids = [f"2{i:05d}" for i in range(1, args.eval + 1)]
+    models, train_times = {}, {}
+    needed = {key for _, key, _ in MODES if args.modes is None or _ in args.modes}
+    for key in ("plain", "shifted"):
+        if key not in needed:
+            continue
+        vc = VoiceConverter(
+            args.mixtures,
+            n_alignment_passes=args.passes,
+            n_jobs=args.jobs,
+            convert_aperiodicity=True,
+            source_f0_shift="auto" if key == "shifted" else None,
+            dtype=args.dtype,
+        )
+        t0 = time.perf_counter()
+        vc.fit(_files(args.data, src, train_ids), _files(args.data, tgt, train_ids))
+        train_times[key] = time.perf_counter() - t0
+        models[key] = vc.model_
+        logging.info("%s %s model trained in %.0f s", pair, key, train_times[key])
+
+    targets = [read_audio(p)[0] for p in _files(args.data, tgt, eval_ids)]
+    sources = [read_audio(p)[0] for p in _files(args.data, src, eval_ids)]
+    fs = 16000
+    rows = []
+    baseline = [score_waveforms(x, y, fs) for x, y in zip(sources, targets)]
+    rows.append(_row("no conversion (source vs target)", baseline, None, None))
+    for label, key, settings in MODES:
+        if args.modes is not None and label not in args.modes:
+            continue
+        model = models[key]
+        scores, t_conv, audio_s = [], 0.0, 0.0
+        for u, x, y in zip(eval_ids, sources, targets):
+            t0 = time.perf_counter()
+            out = model.convert(x, fs, **settings)
+            t_conv += time.perf_counter() - t0
+            audio_s += x.size / fs
+            path = workdir / f"{pair}_{key}_{u}.wav"
+            write_audio(path, out, model.fs)
+            written, _ = read_audio(path)
+            scores.append(score_waveforms(written, y, fs))
+            path.unlink()
+        rows.append(_row(label, scores, train_times[key], t_conv / audio_s))
+        logging.info("%s %-34s MCD %.2f dB", pair, label, rows[-1]["mcd_db"])
+    return {"pair": pair, "rows": rows, "train_s": train_times}
+
+
+def _row(label: str, scores: list, train_s: float | None, rtf: float | None) -> dict:
+    return {
+        "system": label,
+        "mcd_db": float(np.mean([s.mcd_db for s in scores])),
+        "f0_rmse_cents": float(np.nanmean([s.f0_rmse_cents for s in scores])),
+        "vuv_error": float(np.mean([s.vuv_error for s in scores])),
+        "gv_ratio": float(np.mean([s.gv_ratio for s in scores])),
+        "train_s": train_s,
+        "convert_rtf": rtf,
+    }
+
+
+def _markdown(results: list[dict], args: argparse.Namespace, command: str) -> str:
+    lines = [
+        "## Conversion quality (issue 3)",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"date: {datetime.date.today().isoformat()}  ",
+        f"Setup: {args.train} training sentences (100001-), {args.eval} evaluation sentences "
+        f"(200001-), {args.mixtures} mixtures, {args.passes} alignment passes, EM in {args.dtype}.",
+        "",
+        "Every output is written as 16-bit PCM, read back and re-analysed by one neutral "
+        "evaluator (WORLD harvest 40-700 Hz, CheapTrick, 24th-order mel-cepstrum with "
+        "alpha 0.41; speech frames by each file's own Otsu threshold; DTW on c1-c24 to the "
+        "target). MCD excludes c0. F0 RMSE in cents over aligned frames voiced in both; "
+        "V/UV error over aligned frames; GV ratio = converted / target utterance variance of "
+        "c1-c24, averaged. Train time includes analysis of all training audio; conversion "
+        "real-time factor = conversion seconds per second of source speech (output analysis "
+        "excluded).",
+        "",
+    ]
+    for res in results:
+        lines += [
+            f"### {res['pair'].replace('-', ' -> ')}",
+            "",
+            "| system | MCD (dB) | F0 RMSE (cents) | V/UV error | GV ratio | train (s) | convert RTF |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in res["rows"]:
+            train = "" if r["train_s"] is None else f"{r['train_s']:.0f}"
+            rtf = "" if r["convert_rtf"] is None else f"{r['convert_rtf']:.3f}"
+            lines.append(
+                f"| {r['system']} | {r['mcd_db']:.2f} | {r['f0_rmse_cents']:.0f} | "
+                f"{r['vuv_error']:.3f} | {r['gv_ratio']:.2f} | {train} | {rtf} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA)
+    p.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=PAIRS)
+    p.add_argument("--train", type=int, default=162)
+    p.add_argument("--eval", type=int, default=54)
+    p.add_argument("--mixtures", type=int, default=32)
+    p.add_argument("--passes", type=int, default=3)
+    p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    p.add_argument("--jobs", type=int, default=-1)
+    p.add_argument("--modes", nargs="+", default=None, help="labels of the modes to run (default: all)")
+    p.add_argument("--json", type=pathlib.Path, default=None, help="write raw results here")
+    p.add_argument("--doc", type=pathlib.Path, default=None, help="write the markdown section here")
+    args = p.parse_args(argv)
+    if not args.data.is_dir():
+        print(f"VCC 2016 data not found at {args.data}: nothing to benchmark (pass --data)", file=sys.stderr)
+        return 1
+    if not 1 <= args.train <= 162 or not 1 <= args.eval <= 54:
+        p.error("--train must be in 1..162 and --eval in 1..54")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    for name in ("gmmvc.pipeline", "gmmvc.gmm", "gmmvc.analysis", "gmmvc.features"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    command = "python benchmarks/quality.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for pair in args.pairs:
+            results.append(run_pair(args, pair, pathlib.Path(tmp)))
+            text = _markdown(results, args, command.strip())
+            print(text)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=1))
+            if args.doc:
+                args.doc.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
