@@ -72,6 +72,7 @@ def run_pair(args: argparse.Namespace, pair: str, workdir: pathlib.Path) -> dict
             convert_aperiodicity=True,
             source_f0_shift="auto" if key == "shifted" else None,
             dtype=args.dtype,
+            cache_dir=args.cache,
         )
         t0 = time.perf_counter()
         vc.fit(_files(args.data, src, train_ids), _files(args.data, tgt, train_ids))
@@ -166,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     p.add_argument("--jobs", type=int, default=-1)
     p.add_argument("--modes", nargs="+", default=None, help="labels of the modes to run (default: all)")
+    p.add_argument("--cache", type=pathlib.Path, default=None,
+                   help="feature cache folder (reused across models and pairs)")
     p.add_argument("--json", type=pathlib.Path, default=None, help="write raw results here")
     p.add_argument("--doc", type=pathlib.Path, default=None, help="write the markdown section here")
     args = p.parse_args(argv)

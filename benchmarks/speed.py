@@ -1,0 +1,182 @@
+"""Speed and memory benchmark: each training and conversion stage timed on SM1 -> TF1.
+
+Usage (from the repository root, with ../shared/data/vcc2016 beside it; run it
+on an otherwise idle machine)::
+
+    python benchmarks/speed.py [--train 162] [--eval 54] [--mixtures 32] [--doc docs/speed.md]
+
+Reports wall times of analysis, each alignment pass, each EM fit (with the
+time per iteration beside the floor computed from the problem size and this
+machine's measured matrix-multiply rate), conversion per mode split into
+WORLD analysis / gmmvc's own share / synthesis, real-time factors (processing
+seconds per second of audio) and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import pathlib
+import platform
+import resource
+import sys
+import time
+
+import numpy as np
+
+from gmmvc.audio import read_audio
+from gmmvc.features import extract_features
+from gmmvc.pipeline import VoiceConverter
+from gmmvc.synthesis import mlsa_filter, synthesize
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "vcc2016"
+
+MODES = (
+    ("MMSE", {"mode": "mmse"}),
+    ("MLPG", {"mode": "mlpg"}),
+    ("MLPG-EM", {"mode": "mlpg_em"}),
+    ("MLPG considering GV", {"mode": "mlpg_gv"}),
+    ("MLPG + GV + MS postfilters", {"mode": "mlpg", "gv_weight": 1.0, "ms_weight": 1.0}),
+    ("differential (MLPG, MLSA)", {"mode": "mlpg", "synthesis": "differential"}),
+)
+
+
+def gemm_rate(n: int, d: int, dtype: str) -> float:
+    """Measured flop/s of an (n, d) x (d, d) product, the shape EM's work reduces to."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(n, d)).astype(dtype)
+    b = rng.normal(size=(d, d)).astype(dtype)
+    a @ b
+    best = np.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * n * d * d / best
+
+
+def peak_rss_gb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024**2  # ru_maxrss is in KiB on Linux
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA)
+    p.add_argument("--train", type=int, default=162)
+    p.add_argument("--eval", type=int, default=54)
+    p.add_argument("--mixtures", type=int, default=32)
+    p.add_argument("--passes", type=int, default=3)
+    p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    p.add_argument("--jobs", type=int, default=-1)
+    p.add_argument("--doc", type=pathlib.Path, default=None)
+    args = p.parse_args(argv)
+    if not args.data.is_dir():
+        print(f"VCC 2016 data not found at {args.data}: nothing to benchmark", file=sys.stderr)
+        return 1
+    train = [f"1{i:05d}" for i in range(1, args.train + 1)]
+    held = [f"2{i:05d}" for i in range(1, args.eval + 1)]
+    src = [args.data / "SM1" / f"{u}.flac" for u in train]
+    tgt = [args.data / "TF1" / f"{u}.flac" for u in train]
+
+    vc = VoiceConverter(
+        args.mixtures, n_alignment_passes=args.passes, n_jobs=args.jobs, dtype=args.dtype
+    )
+    t0 = time.perf_counter()
+    vc.fit(src, tgt)
+    train_s = time.perf_counter() - t0
+    tm = vc.timings_
+    audio_s = vc.model_.info["source_seconds"] + vc.model_.info["target_seconds"]
+    dim = vc.model_.gmm.means_.shape[1]
+    rows = [
+        ("analysis (read, F0 range, WORLD, mel-cepstra; all files)", tm["analysis_s"], audio_s),
+    ]
+    for i, (a, e, it, n) in enumerate(
+        zip(tm["alignment_s"], tm["em_s"], tm["em_iterations"], tm["em_frames"]), start=1
+    ):
+        rows.append((f"pass {i}: alignment", a, None))
+        rate = gemm_rate(n, dim, args.dtype)
+        floor = 4.0 * n * dim * dim * args.mixtures / rate
+        rows.append(
+            (f"pass {i}: EM, {it} iterations on {n} frames x {dim} dims "
+             f"({e / max(it, 1):.2f} s/iteration; floor {floor:.2f} s at "
+             f"{rate / 1e9:.1f} GFlop/s {args.dtype})", e, None)
+        )
+    rows.append(("statistics (MS, GV, F0)", tm["statistics_s"], None))
+    rows.append(("training end to end", train_s, audio_s))
+    train_mem = peak_rss_gb()
+
+    model = vc.model_
+    sources = [read_audio(args.data / "SM1" / f"{u}.flac")[0] for u in held]
+    eval_s = sum(x.size for x in sources) / model.fs
+    conv_rows = []
+    for label, settings in MODES:
+        t_an = t_own = t_syn = 0.0
+        for x in sources:
+            t0 = time.perf_counter()
+            xs = model.prepare_source(x, model.fs)
+            feats = extract_features(xs, model.source_config)
+            t1 = time.perf_counter()
+            if settings.get("synthesis") == "differential":
+                speech = model.speech_frames(feats.power_db, speaker="source")
+                diff = model.convert_spectrum(
+                    feats.mcep, speech=speech, differential=True, mode=settings["mode"]
+                )
+                t2 = time.perf_counter()
+                mlsa_filter(xs, diff, model.source_config)
+            else:
+                conv = model.convert_features(feats, **settings)
+                t2 = time.perf_counter()
+                synthesize(conv.f0, conv.mcep, conv.bap, model.source_config)
+            t3 = time.perf_counter()
+            t_an, t_own, t_syn = t_an + t1 - t0, t_own + t2 - t1, t_syn + t3 - t2
+        total = t_an + t_own + t_syn
+        conv_rows.append((label, t_an, t_own, t_syn, total, eval_s))
+
+    lines = [
+        "## Speed and memory (issue 8)",
+        "",
+        f"Command: `python benchmarks/speed.py {' '.join(sys.argv[1:] if argv is None else argv)}`  ",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, numpy {np.__version__}; date: "
+        f"{datetime.date.today().isoformat()}  ",
+        f"Data: SM1 -> TF1, {args.train} training pairs ({audio_s:.0f} s of audio), "
+        f"{args.eval} evaluation sentences ({eval_s:.0f} s); {args.mixtures} mixtures, "
+        f"{args.passes} alignment passes, EM in {args.dtype}, n_jobs={args.jobs}.",
+        "",
+        "### Training",
+        "",
+        "| stage | seconds | real-time factor |",
+        "|---|---|---|",
+    ]
+    for label, sec, aud in rows:
+        rtf = "" if aud is None else f"{sec / aud:.3f}"
+        lines.append(f"| {label} | {sec:.1f} | {rtf} |")
+    lines += [
+        "",
+        f"Peak memory (resident, largest process) during training: {train_mem:.2f} GB.",
+        "",
+        "### Conversion (one process, one core per file)",
+        "",
+        "| mode | WORLD analysis (s) | gmmvc's own share (s) | synthesis (s) | total RTF | "
+        "gmmvc share of time |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, a, own, syn, total, aud in conv_rows:
+        lines.append(
+            f"| {label} | {a:.1f} | {own:.1f} | {syn:.1f} | {total / aud:.3f} | "
+            f"{100 * own / total:.0f}% |"
+        )
+    lines.append("")
+    text = "\n".join(lines)
+    print(text)
+    if args.doc:
+        args.doc.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
