@@ -2,51 +2,299 @@
 
 ``main(argv)`` returns the exit status: 0 on success, 1 on a failure (one
 line on stderr, a traceback only with ``--verbose``), 2 on a usage error.
+
+Commands: ``train`` (two folders or lists of parallel recordings -> a model
+file), ``convert`` (model + audio -> converted wavs), ``evaluate`` (model +
+held-out pairs -> distortion figures), ``info`` (what a model file holds) and
+``demo`` (everything on a generated corpus, no data needed).
+
+Progress bars (tqdm) go to stderr when it is a terminal and ``--quiet`` is
+not given; log messages go to stderr too, results to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import json
 import logging
+import math
 import pathlib
 import sys
+import textwrap
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from . import __version__
+from .config import F0_METHODS
 from .exceptions import GmmvcError
-from .model import CONVERSION_MODES
+from .model import CONVERSION_MODES, SYNTHESIS_METHODS
 
 __all__ = ["get_parser", "main"]
 
 logger = logging.getLogger("gmmvc")
 
+_EXAMPLES = """\
+examples:
+  gmmvc train vcc2016/SM1 vcc2016/TF1 --pattern '100*' -o sm1-tf1.npz
+  gmmvc convert sm1-tf1.npz vcc2016/SM1 --pattern '2000*' -o converted/
+  gmmvc evaluate sm1-tf1.npz vcc2016/SM1 vcc2016/TF1 --pattern '2000*'
+  gmmvc info sm1-tf1.npz
+  gmmvc demo
+
+Run 'gmmvc COMMAND --help' for the options of a command.
+"""
+
+
+# ----------------------------------------------------------------------------- argument types
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-zero integer (1: one process, -1: all cores), got {text!r}"
+        )
+    return value
+
+
+def _weight(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+# ----------------------------------------------------------------------------- parser
+
 
 def get_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``gmmvc`` command."""
+    # -v/-q are accepted before and after the command; SUPPRESS keeps a command's
+    # parser from resetting what was given before it.
+    verbosity = argparse.ArgumentParser(add_help=False)
+    group = verbosity.add_argument_group("output")
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log every step and show tracebacks on errors",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print only results and errors (no progress bars)",
+    )
+
     parser = argparse.ArgumentParser(
         prog="gmmvc",
-        description="Joint-density GMM voice conversion (Toda, Black and Tokuda 2007).",
+        description=textwrap.fill(
+            "Joint-density GMM voice conversion (Toda, Black and Tokuda 2007): learn from "
+            "two speakers reading the same sentences to make the first sound like the second.",
+            78,
+            break_on_hyphens=False,
+        ),
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"gmmvc {__version__}")
+    # the same flags, with their own (not shared) actions and real defaults
     parser.add_argument(
-        "-v", "--verbose", action="store_true", help="log progress and show tracebacks"
+        "-v", "--verbose", action="store_true", help="log every step and show tracebacks"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only results and errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    demo = sub.add_parser(
+    def command(name: str, help: str, description: str, epilog: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help,
+            description=textwrap.fill(description, 78, break_on_hyphens=False),
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[verbosity],
+        )
+
+    # -- train
+    train = command(
+        "train",
+        "train a converter on parallel recordings and save it to a model file",
+        "Train a joint-density GMM converter from SOURCE's voice to TARGET's. SOURCE and "
+        "TARGET are two folders of audio files, paired by file name (100001.flac with "
+        "100001.wav; unpaired names are listed and skipped), or two text lists of paths "
+        "(one per line, relative to the list's folder), paired line by line.",
+        "example:\n  gmmvc train vcc2016/SM1 vcc2016/TF1 --pattern '100*' -o sm1-tf1.npz -j -1",
+    )
+    train.add_argument("source", metavar="SOURCE", help="source speaker: folder or text list")
+    train.add_argument("target", metavar="TARGET", help="target speaker: folder or text list")
+    train.add_argument(
+        "-o", "--output", metavar="MODEL", type=pathlib.Path, required=True, help="model file"
+    )
+    _add_pattern(train, "train on the files whose names match, e.g. '100*'")
+    train.add_argument(
+        "-m",
+        "--mixtures",
+        metavar="N",
+        type=_positive_int,
+        default=32,
+        help="GMM mixture components (default: 32)",
+    )
+    _add_conversion_options(train, stored=True)
+    train.add_argument(
+        "--convert-aperiodicity",
+        action="store_true",
+        help="also train a GMM on aperiodicity and convert it by default (WORLD synthesis)",
+    )
+    train.add_argument(
+        "--passes",
+        metavar="N",
+        type=_positive_int,
+        default=3,
+        help="alignment passes, each followed by EM (default: 3)",
+    )
+    train.add_argument(
+        "--f0-method",
+        choices=F0_METHODS,
+        default="harvest",
+        help="WORLD F0 estimator (default: harvest; dio is faster, less robust)",
+    )
+    train.add_argument(
+        "--fs",
+        metavar="HZ",
+        type=_positive_int,
+        default=16000,
+        help="sample rate the audio is analysed at (default: 16000)",
+    )
+    train.add_argument(
+        "--frame-period",
+        metavar="MS",
+        type=_positive_float,
+        default=5.0,
+        help="frame shift in milliseconds (default: 5)",
+    )
+    train.add_argument(
+        "--max-iter",
+        metavar="N",
+        type=_positive_int,
+        default=100,
+        help="EM iterations per pass at most (default: 100)",
+    )
+    train.add_argument(
+        "--seed", metavar="N", type=int, default=0, help="EM initialisation seed (default: 0)"
+    )
+    _add_jobs(train, "analysis and alignment")
+    train.add_argument(
+        "--cache",
+        metavar="DIR",
+        type=pathlib.Path,
+        help="cache analysed features in DIR (keyed by audio content and settings)",
+    )
+    train.add_argument("--overwrite", action="store_true", help="replace an existing model file")
+    train.set_defaults(func=_cmd_train)
+
+    # -- convert
+    convert = command(
+        "convert",
+        "convert audio files with a trained model",
+        "Convert audio files (or every audio file in folders or text lists) with a trained "
+        "model, writing OUTDIR/<name>.wav for each input. Existing files are never replaced "
+        "unless --overwrite is given.",
+        "example:\n  gmmvc convert sm1-tf1.npz vcc2016/SM1 --pattern '2000*' -o converted/",
+    )
+    convert.add_argument("model", metavar="MODEL", type=pathlib.Path, help="model file")
+    convert.add_argument(
+        "inputs", metavar="INPUT", nargs="+", help="audio files, folders or text lists"
+    )
+    convert.add_argument(
+        "-o",
+        "--output-dir",
+        metavar="OUTDIR",
+        type=pathlib.Path,
+        required=True,
+        help="folder for the converted wavs (created if missing)",
+    )
+    _add_pattern(convert, "in folders, convert the files whose names match, e.g. '2000*'")
+    _add_conversion_options(convert)
+    _add_jobs(convert, "conversion")
+    convert.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    convert.set_defaults(func=_cmd_convert)
+
+    # -- evaluate
+    evaluate = command(
+        "evaluate",
+        "score a model on held-out parallel recordings",
+        "Convert held-out SOURCE recordings and compare them with TARGET's recordings of the "
+        "same sentences: mel-cepstral distortion (dB), log-F0 RMSE (cents) and voicing error "
+        "(%), before and after conversion, per file and on average. SOURCE and TARGET are "
+        "paired as in 'gmmvc train'. The converted audio is re-analysed, so the figures are "
+        "those of what a listener hears.",
+        "example:\n  gmmvc evaluate sm1-tf1.npz vcc2016/SM1 vcc2016/TF1 --pattern '2000*'",
+    )
+    evaluate.add_argument("model", metavar="MODEL", type=pathlib.Path, help="model file")
+    evaluate.add_argument("source", metavar="SOURCE", help="source speaker: folder or text list")
+    evaluate.add_argument("target", metavar="TARGET", help="target speaker: folder or text list")
+    _add_pattern(evaluate, "evaluate on the files whose names match, e.g. '2000*'")
+    _add_conversion_options(evaluate)
+    _add_jobs(evaluate, "evaluation")
+    evaluate.add_argument("--json", action="store_true", help="print the results as JSON")
+    evaluate.set_defaults(func=_cmd_evaluate)
+
+    # -- info
+    info = command(
+        "info",
+        "describe a model file",
+        "Print what a model file holds: analysis settings, F0 statistics, GMM size, the "
+        "training data, default conversion settings, the gmmvc version that wrote it and when.",
+        "example:\n  gmmvc info sm1-tf1.npz --json",
+    )
+    info.add_argument("model", metavar="MODEL", type=pathlib.Path, help="model file")
+    info.add_argument("--json", action="store_true", help="print the description as JSON")
+    info.set_defaults(func=_cmd_info)
+
+    # -- demo
+    demo = command(
         "demo",
-        help="train and convert on a generated parallel corpus (no data needed)",
-        description=(
-            "Generate a parallel corpus of two synthetic voices reading the same phone "
-            "sequences, train a converter on most of it, convert the held-out utterances, "
-            "write source/converted/target wavs and print mel-cepstral distortion before "
-            "and after conversion."
-        ),
+        "train and convert on a generated parallel corpus (no data needed)",
+        "Generate a parallel corpus of two synthetic voices reading the same phone "
+        "sequences, train a converter on most of it, convert the held-out utterances, "
+        "write source/converted/target wavs and print mel-cepstral distortion before "
+        "and after conversion.",
+        "example:\n  gmmvc demo -o gmmvc-demo",
     )
     demo.add_argument(
         "-o",
@@ -66,6 +314,326 @@ def get_parser() -> argparse.ArgumentParser:
     demo.add_argument("--overwrite", action="store_true", help="replace wavs from an earlier run")
     demo.set_defaults(func=_cmd_demo)
     return parser
+
+
+def _add_pattern(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument(
+        "--pattern",
+        metavar="GLOB",
+        help=f"{help} (shell pattern on file names in folders; quote it)",
+    )
+
+
+def _add_jobs(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        metavar="N",
+        type=_jobs,
+        default=1,
+        help=f"parallel processes for {what} (-1: all cores; default: 1)",
+    )
+
+
+def _add_conversion_options(parser: argparse.ArgumentParser, *, stored: bool = False) -> None:
+    """--mode, --gv-weight, --ms-weight, --synthesis: defaults to store, or overrides."""
+
+    def helptext(text: str, value: str) -> str:
+        if stored:
+            return f"{text}; stored as the model's default (default: {value})"
+        return f"{text} (default: the model's)"
+
+    parser.add_argument(
+        "--mode",
+        choices=CONVERSION_MODES,
+        default="mlpg" if stored else None,
+        help=helptext("spectral conversion mode", "mlpg"),
+    )
+    parser.add_argument(
+        "--gv-weight",
+        metavar="W",
+        type=_weight,
+        default=0.0 if stored else None,
+        help=helptext("global-variance postfilter weight in [0, 1]", "0"),
+    )
+    parser.add_argument(
+        "--ms-weight",
+        metavar="W",
+        type=_weight,
+        default=0.0 if stored else None,
+        help=helptext("modulation-spectrum postfilter weight in [0, 1]", "0"),
+    )
+    parser.add_argument(
+        "--synthesis",
+        choices=SYNTHESIS_METHODS,
+        default="world" if stored else None,
+        help=helptext(
+            "WORLD resynthesis, or MLSA filtering of the source with the converted difference",
+            "world",
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .config import AnalysisConfig
+    from .datasets import paired_files
+    from .pipeline import VoiceConverter
+
+    out: pathlib.Path = args.output
+    if out.is_dir():
+        raise GmmvcError(f"-o {out}: is a folder; expected a model file name such as model.npz")
+    if out.exists() and not args.overwrite:
+        raise GmmvcError(f"{out} already exists; pass --overwrite or choose another name")
+    if not out.parent.is_dir():
+        raise GmmvcError(f"-o {out}: folder {out.parent} does not exist; create it first")
+    pairs = paired_files(args.source, args.target, pattern=args.pattern)
+    logger.info("training on %d pairs from %s and %s", len(pairs), args.source, args.target)
+    vc = VoiceConverter(
+        n_components=args.mixtures,
+        mode=args.mode,
+        gv_weight=args.gv_weight,
+        ms_weight=args.ms_weight,
+        synthesis=args.synthesis,
+        convert_aperiodicity=args.convert_aperiodicity,
+        n_alignment_passes=args.passes,
+        analysis=AnalysisConfig(
+            fs=args.fs, frame_period=args.frame_period, f0_method=args.f0_method
+        ),
+        max_iter=args.max_iter,
+        random_state=args.seed,
+        n_jobs=args.jobs,
+        progress=args.progress,
+        cache_dir=args.cache,
+    )
+    t0 = time.perf_counter()
+    vc.fit([s for s, _ in pairs], [t for _, t in pairs])
+    elapsed = time.perf_counter() - t0
+    vc.save(out, overwrite=args.overwrite)
+    info = vc.model_.info
+    print(
+        f"trained on {len(pairs)} pairs ({info.get('source_seconds', 0.0):.0f} s of source "
+        f"speech, {info['n_joint_frames']} joint frames, {args.mixtures} mixtures, "
+        f"{args.passes} passes) in {_duration(elapsed)}"
+    )
+    print(f"model written to {out}")
+    return 0
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .datasets import audio_files
+    from .pipeline import VoiceConverter, _map
+
+    vc = VoiceConverter.load(args.model, **_conversion_overrides(args))
+    inputs = audio_files(args.inputs, pattern=args.pattern)
+    outdir: pathlib.Path = args.output_dir
+    if outdir.exists() and not outdir.is_dir():
+        raise GmmvcError(f"-o {outdir}: is a file; expected a folder for the converted wavs")
+    outputs = [outdir / f"{p.stem}.wav" for p in inputs]
+    by_output: dict[pathlib.Path, list[pathlib.Path]] = {}
+    for src, dst in zip(inputs, outputs):
+        by_output.setdefault(dst, []).append(src)
+    clashes = [srcs for srcs in by_output.values() if len(srcs) > 1]
+    if clashes:
+        raise GmmvcError(
+            f"{len(clashes)} output name(s) would be written twice, e.g. "
+            f"{' and '.join(str(s) for s in clashes[0])} both -> "
+            f"{outdir / (clashes[0][0].stem + '.wav')}; convert them in separate runs "
+            "with different -o folders"
+        )
+    resolved_inputs = {p.resolve() for p in inputs}
+    same = [dst for dst in outputs if dst.resolve() in resolved_inputs]
+    if same:
+        raise GmmvcError(
+            f"output {same[0]} is one of the inputs; choose another -o folder (inputs are "
+            "never overwritten)"
+        )
+    existing = [dst for dst in outputs if dst.exists()]
+    if existing and not args.overwrite:
+        raise GmmvcError(
+            f"{existing[0]} already exists ({len(existing)} of the {len(outputs)} outputs do); "
+            "pass --overwrite or choose another -o folder"
+        )
+    outdir.mkdir(parents=True, exist_ok=True)
+    logger.info(
+        "converting %d files with %s (%s)",
+        len(inputs),
+        args.model,
+        _describe_settings(vc.settings),
+    )
+    t0 = time.perf_counter()
+    _map(
+        _convert_one,
+        [(vc, src, dst, args.overwrite) for src, dst in zip(inputs, outputs)],
+        n_jobs=args.jobs,
+        progress=args.progress,
+        desc="converting",
+    )
+    print(
+        f"converted {len(inputs)} file(s) into {outdir}/ in {_duration(time.perf_counter() - t0)}"
+    )
+    return 0
+
+
+def _convert_one(vc: Any, source: pathlib.Path, output: pathlib.Path, overwrite: bool) -> str:
+    """Convert one file (a joblib job)."""
+    return str(vc.convert_file(source, output, overwrite=overwrite))
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .datasets import paired_files
+    from .pipeline import VoiceConverter
+
+    vc = VoiceConverter.load(
+        args.model, n_jobs=args.jobs, progress=args.progress, **_conversion_overrides(args)
+    )
+    pairs = paired_files(args.source, args.target, pattern=args.pattern)
+    logger.info("evaluating on %d pairs (%s)", len(pairs), _describe_settings(vc.settings))
+    scores = vc.evaluate([s for s, _ in pairs], [t for _, t in pairs])
+    keys = ("mcd_db", "f0_rmse_cents", "vuv_error")
+    rows: list[dict[str, Any]] = [
+        {
+            "source": str(s),
+            "target": str(t),
+            "n_frames": ev.after.n_frames,
+            "before": {k: _finite(getattr(ev.before, k)) for k in keys},
+            "after": {k: _finite(getattr(ev.after, k)) for k in keys},
+        }
+        for (s, t), ev in zip(pairs, scores)
+    ]
+    mean: dict[str, dict[str, float | None]] = {
+        when: {k: _finite(_nanmean([getattr(getattr(ev, when), k) for ev in scores])) for k in keys}
+        for when in ("before", "after")
+    }
+    if args.json:
+        report = {
+            "model": str(args.model),
+            "settings": dataclasses.asdict(vc.settings),
+            "n_pairs": len(rows),
+            "pairs": rows,
+            "mean": mean,
+        }
+        print(json.dumps(report, indent=2))
+        return 0
+    width = max(12, *(len(pathlib.Path(r["source"]).stem) + 2 for r in rows))
+    print(f"{len(rows)} pairs; {_describe_settings(vc.settings)}")
+    print("MCD: mel-cepstral distortion (dB); F0: log-F0 RMSE (cents); V/UV: voicing error (%)")
+    print(
+        f"{'':<{width}}{'MCD':^16}{'F0':^16}{'V/UV':^14}\n"
+        f"{'file':<{width}}{'before':>9}{'after':>7}{'before':>9}{'after':>7}"
+        f"{'before':>8}{'after':>6}"
+    )
+    for r in rows + [{"source": "mean", **mean}]:
+        name = pathlib.Path(r["source"]).stem if r["source"] != "mean" else "mean"
+        b, a = r["before"], r["after"]
+        print(
+            f"{name:<{width}}{_fmt(b['mcd_db'], 9, 2)}{_fmt(a['mcd_db'], 7, 2)}"
+            f"{_fmt(b['f0_rmse_cents'], 9, 0)}{_fmt(a['f0_rmse_cents'], 7, 0)}"
+            f"{_fmt(_percent(b['vuv_error']), 8, 1)}{_fmt(_percent(a['vuv_error']), 6, 1)}"
+        )
+    return 0
+
+
+def _describe_settings(settings: Any) -> str:
+    """One line describing conversion settings, e.g. 'mode mlpg, GV weight 0, ...'."""
+    parts = [f"mode {settings.mode}", f"GV weight {settings.gv_weight:g}"]
+    if settings.ms_weight:
+        parts.append(f"MS weight {settings.ms_weight:g}")
+    parts.append(f"{settings.synthesis} synthesis")
+    if settings.convert_aperiodicity:
+        parts.append("aperiodicity converted")
+    return ", ".join(parts)
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from .model import read_model_file
+
+    saved = read_model_file(args.model)
+    model = saved.model
+    gmm = model.gmm
+    size = args.model.stat().st_size
+    description = {
+        "file": str(args.model),
+        "file_bytes": size,
+        "format_version": saved.format_version,
+        "gmmvc_version": saved.gmmvc_version,
+        "created": saved.created,
+        "conversion": dataclasses.asdict(saved.settings),
+        "aperiodicity_gmm": model.ap_gmm is not None,
+        "modulation_spectrum": model.converted_ms is not None and model.target_ms is not None,
+        "source_f0_shift": model.source_f0_shift,
+        "gmm": {
+            "n_components": int(gmm.n_components),
+            "n_source_dims": int(gmm.n_source_dims_),
+            "n_joint_dims": int(gmm.means_.shape[1]),
+            "em_converged": bool(gmm.converged_),
+            "em_iterations": int(gmm.n_iter_),
+        },
+        "windows": [list(w) for w in model.windows],
+        "source": {
+            "analysis": model.source_config.to_dict(),
+            "log_f0_mean": model.source_f0.mean,
+            "log_f0_std": model.source_f0.std,
+        },
+        "target": {
+            "analysis": model.target_config.to_dict(),
+            "log_f0_mean": model.target_f0.mean,
+            "log_f0_std": model.target_f0.std,
+        },
+        "training": model.info,
+    }
+    if args.json:
+        print(json.dumps(description, indent=2, default=str))
+        return 0
+    src, tgt = model.source_config, model.target_config
+    info = model.info
+    lines = [
+        f"{args.model}: gmmvc model ({size / 1e6:.1f} MB), format version "
+        f"{saved.format_version}, written by gmmvc {saved.gmmvc_version} on {saved.created}",
+        f"  conversion   {_describe_settings(saved.settings)} (defaults)",
+        f"  GMM          {gmm.n_components} mixtures, full covariance, "
+        f"{gmm.means_.shape[1]} joint dims ({gmm.n_source_dims_} source: mel-cepstrum "
+        f"c1-c{src.order} with {len(model.windows)} windows)",
+        f"  analysis     {src.fs} Hz, {src.frame_period:g} ms frames, {src.f0_method}, "
+        f"order {src.order}, alpha {src.alpha}, FFT {src.fft_size}",
+    ]
+    for who, cfg, stats in (
+        ("source", src, model.source_f0),
+        ("target", tgt, model.target_f0),
+    ):
+        lines.append(
+            f"  {who:<12} F0 search {cfg.f0_floor:.0f}-{cfg.f0_ceil:.0f} Hz, mean F0 "
+            f"{math.exp(stats.mean):.0f} Hz (log-F0 sd {stats.std:.3f}), speech above "
+            f"{cfg.power_threshold_db:.1f} dB"
+        )
+    data = [f"{info['n_utterances']} utterance pairs"] if "n_utterances" in info else []
+    if "source_seconds" in info:
+        data.append(
+            f"{info['source_seconds'] / 60:.1f} min source / "
+            f"{info.get('target_seconds', 0.0) / 60:.1f} min target audio"
+        )
+    if "n_joint_frames" in info:
+        data.append(f"{info['n_joint_frames']} joint frames")
+    fitting = []
+    if "n_alignment_passes" in info:
+        fitting.append(f"{info['n_alignment_passes']} alignment passes")
+    if "em_converged" in info:
+        converged = "converged" if info["em_converged"] else "did not converge"
+        fitting.append(f"last EM {converged} in {info.get('em_iterations', '?')} iterations")
+    extras = []
+    if model.ap_gmm is not None:
+        extras.append(f"aperiodicity GMM ({model.ap_gmm.n_components} mixtures)")
+    if model.converted_ms is not None and model.target_ms is not None:
+        extras.append("modulation-spectrum statistics")
+    if model.source_f0_shift != 1.0:
+        extras.append(f"source pitch-shifted by x{model.source_f0_shift:.3f} before analysis")
+    for label, parts in (("training", data), ("", fitting), ("also", extras)):
+        if parts:
+            lines.append(f"  {label:<12} {', '.join(parts)}")
+    print("\n".join(lines))
+    return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -100,6 +668,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         mode=args.mode,
         n_alignment_passes=args.passes,
         random_state=args.seed,
+        progress=args.progress,
     ).fit(corpus.source[:n_train], corpus.target[:n_train])
     print(
         f"trained in {time.perf_counter() - t0:.1f} s "
@@ -132,16 +701,74 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _configure_logging(verbose: bool, quiet: bool) -> None:
+# ----------------------------------------------------------------------------- helpers
+
+
+def _conversion_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Conversion settings given on the command line (the model's defaults otherwise)."""
+    names = ("mode", "gv_weight", "ms_weight", "synthesis")
+    return {k: getattr(args, k) for k in names if getattr(args, k) is not None}
+
+
+def _finite(value: float) -> float | None:
+    """``value``, or None for NaN (no frame voiced in both, ...), for JSON."""
+    return float(value) if math.isfinite(value) else None
+
+
+def _nanmean(values: Sequence[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.mean(finite)) if finite else math.nan
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else 100.0 * value
+
+
+def _fmt(value: float | None, width: int, digits: int) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {secs:02d} s"
+
+
+@contextlib.contextmanager
+def _logging_to_stderr(verbose: bool, quiet: bool) -> Iterator[None]:
+    """Send the library's log to stderr while a command runs, then restore the logger."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s")
     )
-    root = logging.getLogger("gmmvc")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved
+
+
+@contextlib.contextmanager
+def _console(progress: bool) -> Iterator[None]:
+    """Route warnings to the log, and log lines around the progress bars when shown."""
+    with warnings.catch_warnings():
+
+        def show(message: Any, category: Any, *rest: Any, **kwargs: Any) -> None:
+            logger.warning("warning: %s", message)
+
+        warnings.showwarning = show
+        if progress:
+            from tqdm.contrib.logging import logging_redirect_tqdm
+
+            with logging_redirect_tqdm(loggers=[logger]):
+                yield
+        else:
+            yield
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,14 +778,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    _configure_logging(args.verbose, args.quiet)
+    args.progress = not args.quiet and sys.stderr.isatty()
+    with _logging_to_stderr(args.verbose, args.quiet):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen command, turning failures into one line on stderr and status 1."""
     try:
-        return int(args.func(args))
+        with _console(args.progress):
+            return int(args.func(args))
     except GmmvcError as exc:
+        if args.verbose:
+            logger.exception("failed")
+        print(f"gmmvc {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file system failure outside the library's own checks
         if args.verbose:
             logger.exception("failed")
         print(f"gmmvc {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"gmmvc {args.command}: interrupted", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: still one line, unless --verbose
+        if args.verbose:
+            logger.exception("internal error")
+        print(
+            f"gmmvc {args.command}: internal error: {type(exc).__name__}: {exc} (run with "
+            "--verbose for the traceback and please report it)",
+            file=sys.stderr,
+        )
         return 1

@@ -1,0 +1,370 @@
+"""The gmmvc command: train, convert, evaluate, info; help, exit codes, messages."""
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from gmmvc.cli import get_parser, main
+from gmmvc.datasets import make_demo_corpus, write_demo_corpus
+from gmmvc.model import read_model_file
+
+FAST_TRAIN = ["-m", "3", "--passes", "1", "--f0-method", "dio", "--max-iter", "200"]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """A demo corpus as two folders: train on utt000-utt005, evaluate on utt006-utt007."""
+    root = tmp_path_factory.mktemp("corpus")
+    src, tgt = write_demo_corpus(make_demo_corpus(8, seed=4), root)
+    return src, tgt
+
+
+@pytest.fixture(scope="module")
+def model_file(folders, tmp_path_factory):
+    src, tgt = folders
+    path = tmp_path_factory.mktemp("model") / "model.npz"
+    argv = ["-q", "train", str(src), str(tgt), "--pattern", "utt00[0-5]*", "-o", str(path)]
+    assert main(argv + FAST_TRAIN + ["--mode", "mmse", "--gv-weight", "0.5"]) == 0
+    return path
+
+
+def _run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --------------------------------------------------------------------------- help and usage
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("train", ["--mixtures", "--mode", "--passes", "--f0-method", "--fs", "--seed", "--jobs"]),
+        ("convert", ["OUTDIR", "--overwrite", "--jobs", "--pattern"]),
+        ("evaluate", ["--json", "mel-cepstral distortion", "--mode"]),
+        ("info", ["--json"]),
+        ("demo", ["--utterances"]),
+    ],
+)
+def test_every_command_has_useful_help(capsys, command, words):
+    code, out, _ = _run(capsys, command, "--help")
+    assert code == 0
+    for word in words:
+        assert word in out, word
+
+
+def test_top_level_help_lists_commands_and_examples(capsys):
+    code, out, _ = _run(capsys, "--help")
+    assert code == 0
+    for word in ("train", "convert", "evaluate", "info", "demo", "examples:"):
+        assert word in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "required"),
+        (["fly"], "invalid choice"),
+        (["train", "a"], "required"),
+        (["train", "a", "b", "-o", "m.npz", "--jobs", "0"], "non-zero integer"),
+        (["train", "a", "b", "-o", "m.npz", "--mixtures", "0"], "positive integer"),
+        (["train", "a", "b", "-o", "m.npz", "--gv-weight", "2"], r"in \[0, 1\]"),
+        (["train", "a", "b", "-o", "m.npz", "--mode", "fast"], "invalid choice"),
+        (["convert", "m.npz", "x.wav"], "required: -o/--output-dir"),
+    ],
+)
+def test_usage_errors_exit_two(capsys, argv, message):
+    code, _, err = _run(capsys, *argv)
+    assert code == 2
+    assert "usage: gmmvc" in err
+    assert re.search(message, err), err
+
+
+def test_python_m_gmmvc_is_the_same_command(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "gmmvc", "info", str(tmp_path / "none.npz")],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        f"gmmvc info: error: {tmp_path / 'none.npz'}: model file does not exist; check the path"
+    ]
+    assert subprocess.run([sys.executable, "-m", "gmmvc", "train", "--help"]).returncode == 0
+
+
+def test_verbosity_flags_go_before_or_after_the_command():
+    parser = get_parser()
+    assert parser.parse_args(["-q", "info", "m"]).quiet
+    assert parser.parse_args(["info", "m", "-q"]).quiet
+    args = parser.parse_args(["-v", "info", "m"])
+    assert args.verbose and not args.quiet
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_failure_is_one_line_without_traceback(capsys, tmp_path):
+    code, out, err = _run(capsys, "train", tmp_path / "nope", tmp_path / "nada", "-o", "m.npz")
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == [
+        f"gmmvc train: error: {tmp_path / 'nope'}: does not exist; expected a folder of audio "
+        "files or a list"
+    ]
+
+
+def test_verbose_failure_shows_the_traceback(capsys, tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_text("not a model")
+    code, _, err = _run(capsys, "-v", "info", bad)
+    assert code == 1
+    assert "Traceback" in err and "not a gmmvc model file" in err.splitlines()[-1]
+
+
+def test_unexpected_errors_are_one_line_too(capsys, monkeypatch, tmp_path):
+    from gmmvc import model
+
+    def boom(path):
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr(model, "read_model_file", boom)
+    code, _, err = _run(capsys, "info", tmp_path / "m.npz")
+    assert code == 1
+    assert err.strip().splitlines() == [
+        "gmmvc info: internal error: RuntimeError: something broke (run with --verbose for "
+        "the traceback and please report it)"
+    ]
+
+
+def test_main_restores_the_library_logger(capsys, tmp_path):
+    import logging
+
+    lib = logging.getLogger("gmmvc")
+    before = (lib.handlers[:], lib.level, lib.propagate)
+    _run(capsys, "info", tmp_path / "none.npz")
+    assert (lib.handlers[:], lib.level, lib.propagate) == before
+
+
+# --------------------------------------------------------------------------- train and info
+
+
+def test_train_writes_a_model_with_the_settings(model_file, capsys):
+    saved = read_model_file(model_file)
+    assert (saved.settings.mode, saved.settings.gv_weight) == ("mmse", 0.5)
+    assert (saved.settings.ms_weight, saved.settings.synthesis) == (0.0, "world")
+    assert saved.model.gmm.n_components == 3
+    assert saved.model.source_config.f0_method == "dio"
+    assert saved.model.info["n_utterances"] == 6
+    assert saved.model.info["n_alignment_passes"] == 1
+
+
+def test_train_reports_and_logs_progress(folders, tmp_path, capsys):
+    src, tgt = folders
+    model = tmp_path / "m.npz"
+    args = ["train", src, tgt, "--pattern", "utt00[0-3]*", "-o", model, *FAST_TRAIN, "-j", "2"]
+    code, out, err = _run(capsys, *args)
+    assert code == 0, err
+    assert "trained on 4 pairs" in out and f"model written to {model}" in out
+    assert "paired 4 files" in err and "EM:" in err  # the log, on stderr
+    assert "%|" not in err  # stderr is not a terminal: no progress bars
+
+    code, _, err = _run(capsys, *args)
+    assert code == 1 and "already exists; pass --overwrite" in err
+    code, _, err = _run(capsys, "-q", *args, "--overwrite")
+    assert code == 0 and err == ""
+
+
+def test_train_lists_unpaired_files(folders, tmp_path, capsys):
+    src, tgt = folders
+    lonely = tmp_path / "src"
+    lonely.mkdir()
+    for name in ("utt000.wav", "utt001.wav", "utt002.wav", "extra.wav"):
+        (lonely / name).write_bytes(
+            (src / ("utt000.wav" if name == "extra.wav" else name)).read_bytes()
+        )
+    code, _, err = _run(capsys, "train", lonely, tgt, "-o", tmp_path / "m.npz", *FAST_TRAIN)
+    assert code == 0, err
+    assert "skipping 1 file(s) with no partner" in err and "extra" in err
+
+
+def test_train_from_text_lists(folders, tmp_path, capsys):
+    src, tgt = folders
+    (tmp_path / "s.txt").write_text("".join(f"{src / f'utt00{i}.wav'}\n" for i in range(3)))
+    (tmp_path / "t.txt").write_text("".join(f"{tgt / f'utt00{i}.wav'}\n" for i in range(3)))
+    code, out, err = _run(
+        capsys,
+        "-q",
+        "train",
+        tmp_path / "s.txt",
+        tmp_path / "t.txt",
+        "-o",
+        tmp_path / "m.npz",
+        *FAST_TRAIN,
+    )
+    assert code == 0, err
+    assert "trained on 3 pairs" in out
+
+
+def test_info_describes_the_model(model_file, capsys):
+    code, out, _ = _run(capsys, "info", model_file)
+    assert code == 0
+    for text in (
+        "format version 1",
+        "written by gmmvc",
+        "mode mmse, GV weight 0.5, world synthesis",
+        "3 mixtures",
+        "dio",
+        "6 utterance pairs",
+        "16000 Hz",
+    ):
+        assert text in out, text
+    code, out, _ = _run(capsys, "info", model_file, "--json")
+    assert code == 0
+    info = json.loads(out)
+    assert info["conversion"]["mode"] == "mmse" and info["conversion"]["gv_weight"] == 0.5
+    assert info["aperiodicity_gmm"] is False
+    assert info["gmm"]["n_components"] == 3
+    assert info["training"]["n_utterances"] == 6
+    assert info["source"]["analysis"]["f0_method"] == "dio"
+    assert info["created"].endswith("+00:00")
+
+
+# --------------------------------------------------------------------------- convert
+
+
+def test_convert_writes_one_wav_per_input_and_never_overwrites(
+    model_file, folders, tmp_path, capsys
+):
+    src, _ = folders
+    out = tmp_path / "out" / "nested"
+    code, stdout, err = _run(
+        capsys, "convert", model_file, src, "--pattern", "utt00[67]*", "-o", out, "-j", "2"
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["utt006.wav", "utt007.wav"]
+    assert "converted 2 file(s)" in stdout
+    y, fs = sf.read(out / "utt006.wav")
+    assert fs == 16000 and y.size > 0 and np.abs(y).max() <= 1.0
+
+    stamp = (out / "utt006.wav").stat().st_mtime_ns
+    code, _, err = _run(capsys, "convert", model_file, src / "utt006.wav", "-o", out)
+    assert code == 1 and "already exists" in err and "--overwrite" in err
+    assert (out / "utt006.wav").stat().st_mtime_ns == stamp
+    code, _, err = _run(
+        capsys, "-q", "convert", model_file, src / "utt006.wav", "-o", out, "--overwrite"
+    )
+    assert code == 0 and err == ""
+
+
+def test_convert_matches_the_library_and_honours_the_mode(model_file, folders, tmp_path, capsys):
+    from gmmvc.pipeline import VoiceConverter
+
+    src, _ = folders
+    code, _, err = _run(
+        capsys, "-q", "convert", model_file, src / "utt007.wav", "-o", tmp_path, "--mode", "mlpg"
+    )
+    assert code == 0, err
+    vc = VoiceConverter.load(model_file, mode="mlpg")
+    x, fs = sf.read(src / "utt007.wav")
+    expected = vc.convert(x, fs)
+    got, _ = sf.read(tmp_path / "utt007.wav")
+    np.testing.assert_allclose(got, expected, atol=1.5 / 2**15)  # 16-bit wav
+
+
+def test_convert_refuses_to_write_over_its_input(model_file, folders, tmp_path, capsys):
+    src, _ = folders
+    inp = tmp_path / "utt000.wav"
+    inp.write_bytes((src / "utt000.wav").read_bytes())
+    code, _, err = _run(capsys, "convert", model_file, inp, "-o", tmp_path, "--overwrite")
+    assert code == 1 and "is one of the inputs" in err
+    assert inp.read_bytes() == (src / "utt000.wav").read_bytes()
+
+
+def test_convert_refuses_two_inputs_with_one_output_name(model_file, folders, tmp_path, capsys):
+    src, tgt = folders
+    code, _, err = _run(
+        capsys, "convert", model_file, src / "utt000.wav", tgt / "utt000.wav", "-o", tmp_path / "o"
+    )
+    assert code == 1 and "would be written twice" in err
+    assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def test_evaluate_prints_a_table_per_file_and_the_mean(model_file, folders, capsys):
+    src, tgt = folders
+    code, out, err = _run(capsys, "evaluate", model_file, src, tgt, "--pattern", "utt00[67]*")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "2 pairs; mode mmse, GV weight 0.5, world synthesis" in lines[0]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[4:]}
+    assert set(rows) == {"utt006", "utt007", "mean"}
+    mcd_before, mcd_after = (float(v) for v in rows["mean"][:2])
+    assert mcd_after < mcd_before
+    assert len(rows["utt006"]) == 6
+
+
+def test_evaluate_json_and_mode_override(model_file, folders, capsys):
+    src, tgt = folders
+    code, out, err = _run(
+        capsys,
+        "-q",
+        "evaluate",
+        model_file,
+        src,
+        tgt,
+        "--pattern",
+        "utt007*",
+        "--json",
+        "--mode",
+        "mlpg",
+        "--gv-weight",
+        "0",
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    settings = report["settings"]
+    assert (settings["mode"], settings["gv_weight"], report["n_pairs"]) == ("mlpg", 0.0, 1)
+    (pair,) = report["pairs"]
+    assert pair["source"].endswith("utt007.wav") and pair["target"].endswith("utt007.wav")
+    for when in ("before", "after"):
+        assert set(pair[when]) == {"mcd_db", "f0_rmse_cents", "vuv_error"}
+        assert report["mean"][when] == pair[when]
+    assert pair["after"]["mcd_db"] < pair["before"]["mcd_db"]
+
+
+def test_conversion_options_are_stored_defaults_or_overrides():
+    from gmmvc.cli import _conversion_overrides
+
+    parser = get_parser()
+    train = parser.parse_args(["train", "a", "b", "-o", "m.npz"])
+    assert (train.mode, train.gv_weight, train.ms_weight, train.synthesis) == (
+        "mlpg",
+        0.0,
+        0.0,
+        "world",
+    )
+    assert not train.convert_aperiodicity
+    convert = parser.parse_args(["convert", "m.npz", "x.wav", "-o", "out"])
+    assert _conversion_overrides(convert) == {}  # the model's defaults apply
+    convert = parser.parse_args(
+        [
+            "convert",
+            "m.npz",
+            "x.wav",
+            "-o",
+            "out",
+            "--synthesis",
+            "differential",
+            "--ms-weight",
+            "1",
+        ]
+    )
+    assert _conversion_overrides(convert) == {"synthesis": "differential", "ms_weight": 1.0}
