@@ -1043,7 +1043,7 @@ class VoiceConverter:
             _evaluate_one, jobs, n_jobs=self.n_jobs, progress=self.progress, desc="evaluating"
         )
         for ev in results:
-            logger.info("%s: MCD %.2f -> %.2f dB", ev.name, ev.before.mcd_db, ev.after.mcd_db)
+            logger.debug("%s: MCD %.2f -> %.2f dB", ev.name, ev.before.mcd_db, ev.after.mcd_db)
         return results
 
     # ------------------------------------------------------------------ model files
