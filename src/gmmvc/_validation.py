@@ -12,7 +12,14 @@ import numpy as np
 
 from .exceptions import ParameterError
 
-__all__ = ["as_float_array", "check_fs", "check_positive", "check_choice", "check_same_length"]
+__all__ = [
+    "as_float_array",
+    "check_finite_result",
+    "check_fs",
+    "check_positive",
+    "check_choice",
+    "check_same_length",
+]
 
 #: Sample rates (Hz) that have per-rate analysis defaults.
 SUPPORTED_FS = (8000, 16000, 22050, 24000, 44100, 48000)
@@ -56,7 +63,10 @@ def as_float_array(
         contains non-finite values.
     """
     try:
-        arr = np.ascontiguousarray(x, dtype=np.float64)
+        # asarray first: ascontiguousarray alone would turn a 0-d input into shape (1,)
+        arr = np.asarray(x, dtype=np.float64)
+        if arr.ndim:
+            arr = np.ascontiguousarray(arr)
     except (TypeError, ValueError) as exc:
         raise ParameterError(
             f"{name}: expected an array of numbers, got {type(x).__name__} ({exc})"
@@ -79,6 +89,27 @@ def as_float_array(
             "(e.g. numpy.nan_to_num) before passing it"
         )
     return arr
+
+
+def check_finite_result(out: Any, name: str, inputs: str) -> Any:
+    """Return ``out`` after checking that a computation on finite inputs stayed finite.
+
+    Inputs that are finite but of extreme magnitude (say 1e200) can overflow
+    the arithmetic; the caller gets a ``ParameterError`` instead of a silent
+    infinity or NaN.
+
+    Raises
+    ------
+    ParameterError
+        If ``out`` holds an infinity or a NaN.
+    """
+    if not np.all(np.isfinite(out)):
+        raise ParameterError(
+            f"{name}: the computation overflowed (infinite or NaN result) on {inputs} of "
+            f"extreme magnitude; expected values of ordinary size - check the units and "
+            f"scaling of {inputs}"
+        )
+    return out
 
 
 def check_fs(fs: Any, name: str = "fs") -> int:

@@ -46,8 +46,21 @@ def _check_same_dims(x: np.ndarray, y: np.ndarray) -> None:
         )
 
 
+#: Largest feature magnitude DTW accepts: beyond it the summed Euclidean costs
+#: can overflow to infinity, and FastDTW then fails inside its own code.
+MAX_DTW_MAGNITUDE = 1e100
+
+
 def _dtw_indices(x: np.ndarray, y: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
     """FastDTW path between validated float arrays ``x`` (Tx, D) and ``y`` (Ty, D)."""
+    for name, arr in (("x", x), ("y", y)):
+        peak = float(np.max(np.abs(arr))) if arr.size else 0.0
+        if peak > MAX_DTW_MAGNITUDE:
+            raise ParameterError(
+                f"{name}: expected feature values of ordinary size (at most "
+                f"{MAX_DTW_MAGNITUDE:g} in magnitude) to align, got {peak:g}; check the "
+                "units and scaling of the features"
+            )
     # dist=2 selects fastdtw's own Euclidean (p=2) norm: valid for both the
     # pure-Python and the Cython build, and much faster than a Python callable
     # in the Cython build. (dist=None would mean the L1 norm for 2-D input.)
@@ -79,8 +92,9 @@ def dtw_path(x: Any, y: Any, *, radius: int = 1) -> tuple[np.ndarray, np.ndarray
     Raises
     ------
     ParameterError
-        If an input is not a finite 2-D array with at least one frame, the
-        column counts differ, or ``radius`` is not a positive integer.
+        If an input is not a finite 2-D array with at least one frame, has a
+        value beyond ``MAX_DTW_MAGNITUDE`` (1e100), the column counts differ,
+        or ``radius`` is not a positive integer.
 
     See Also
     --------
@@ -239,9 +253,10 @@ def align_frames(
     Raises
     ------
     ParameterError
-        If ``x`` or ``y`` is not a finite 2-D array, their column counts
-        differ, a mask is not boolean or has the wrong length, fewer than 2
-        frames are selected on either side, or ``radius`` is invalid.
+        If ``x`` or ``y`` is not a finite 2-D array (or has a value beyond
+        1e100), their column counts differ, a mask is not boolean or has the
+        wrong length, fewer than 2 frames are selected on either side, or
+        ``radius`` is invalid.
 
     See Also
     --------

@@ -14,7 +14,13 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._validation import as_float_array, check_choice, check_fs, check_positive
+from ._validation import (
+    as_float_array,
+    check_choice,
+    check_finite_result,
+    check_fs,
+    check_positive,
+)
 from .config import F0_METHODS, WIDE_F0_CEIL, WIDE_F0_FLOOR, AnalysisConfig
 from .exceptions import GmmvcError, ParameterError
 
@@ -171,7 +177,8 @@ def analyze(x: Any, config: AnalysisConfig) -> WorldFeatures:
     ------
     ParameterError
         If ``x`` is not 1-D, contains NaN or infinity, is too short or all
-        zeros, or ``config`` is invalid.
+        zeros, has samples so large that WORLD overflows, or ``config`` is
+        invalid.
 
     Notes
     -----
@@ -200,6 +207,8 @@ def analyze(x: Any, config: AnalysisConfig) -> WorldFeatures:
     f0, time_axis = _f0(x, cfg.fs, cfg.f0_method, f0_floor, f0_ceil, cfg.frame_period)
     sp = pyworld.cheaptrick(x, f0, time_axis, cfg.fs, fft_size=fft_size)
     ap = pyworld.d4c(x, f0, time_axis, cfg.fs, fft_size=fft_size)
+    for result in (f0, sp, ap):
+        check_finite_result(result, "analyze", "x (audio samples are nominally within [-1, 1])")
     logger.debug(
         "analyzed %d samples: %d frames, %.0f%% voiced",
         x.shape[0],

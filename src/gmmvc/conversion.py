@@ -42,7 +42,7 @@ import numpy as np
 from scipy import linalg
 from scipy.special import logsumexp
 
-from ._validation import as_float_array, check_positive
+from ._validation import as_float_array, check_finite_result, check_positive
 from .deltas import (
     DEFAULT_WINDOWS,
     Windows,
@@ -141,7 +141,10 @@ def _solve_natural(
     precisions: np.ndarray, precision_means: np.ndarray, windows: Windows
 ) -> np.ndarray:
     n_frames, kd = precision_means.shape
-    ab, rhs, _ = _banded_normal_equations(precisions, precision_means, windows)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ab, rhs, _ = _banded_normal_equations(precisions, precision_means, windows)
+    check_finite_result(ab, "MLPG", "the precisions")
+    check_finite_result(rhs, "MLPG", "the means and precisions")
     try:
         c = linalg.solveh_banded(ab, rhs, lower=False, check_finite=False)
     except linalg.LinAlgError:
@@ -149,6 +152,7 @@ def _solve_natural(
             "MLPG: W^T P W is not positive definite; the model's conditional covariances are "
             "degenerate. Refit with a larger reg_covar"
         ) from None
+    check_finite_result(c, "MLPG", "the means and precisions")
     return c.reshape(n_frames, kd // len(windows))
 
 
@@ -280,7 +284,9 @@ def convert_mmse(gmm: JointGMM, x: np.ndarray, *, windows: Windows = DEFAULT_WIN
     X = _check_gmm_input(gmm, x, wins)
     dim = X.shape[1] // len(wins)
     cond = gmm.conditional_
-    return np.einsum("tm,tmi->ti", cond.posteriors(X), cond.conditional_means(X)[:, :, :dim])
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = np.einsum("tm,tmi->ti", cond.posteriors(X), cond.conditional_means(X)[:, :, :dim])
+    return check_finite_result(y, "convert_mmse", "x")
 
 
 def convert_mlpg(gmm: JointGMM, x: np.ndarray, *, windows: Windows = DEFAULT_WINDOWS) -> np.ndarray:
@@ -535,8 +541,11 @@ def global_variance(utterances: Windows) -> GlobalVariance:
             "utterances: expected the same number of dimensions in every utterance, got "
             f"{sorted({a.shape[1] for a in arrays})}"
         )
-    per_utt = np.stack([a.var(axis=0) for a in arrays])  # (n_utterances, D)
-    return GlobalVariance(mean=per_utt.mean(axis=0), var=per_utt.var(axis=0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        per_utt = np.stack([a.var(axis=0) for a in arrays])  # (n_utterances, D)
+        gv = GlobalVariance(mean=per_utt.mean(axis=0), var=per_utt.var(axis=0))
+    check_finite_result(gv.var, "global_variance", "the utterances")
+    return gv
 
 
 def gv_postfilter(
@@ -591,10 +600,12 @@ def gv_postfilter(
             )
         if mask.sum() >= 2:
             sel = c[mask]
-    mu = sel.mean(axis=0)
-    var = sel.var(axis=0)
-    ratio = np.sqrt(np.divide(target.mean, var, out=np.ones_like(var), where=var > 0))
-    return mu + (1.0 - weight + weight * ratio) * (c - mu)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        mu = sel.mean(axis=0)
+        var = sel.var(axis=0)
+        ratio = np.sqrt(np.divide(target.mean, var, out=np.ones_like(var), where=var > 0))
+        out = mu + (1.0 - weight + weight * ratio) * (c - mu)
+    return check_finite_result(out, "gv_postfilter", "c and the target statistics")
 
 
 # --------------------------------------------------------------------------- F0
@@ -658,10 +669,11 @@ def convert_f0(f0: np.ndarray, source: F0Statistics, target: F0Statistics) -> np
             raise ParameterError(f"{name}: expected finite log-F0 mean and positive std, got {st}")
     out = np.zeros_like(f0)
     voiced = f0 > 0
-    out[voiced] = np.exp(
-        target.mean + (target.std / source.std) * (np.log(f0[voiced]) - source.mean)
-    )
-    return out
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[voiced] = np.exp(
+            target.mean + (target.std / source.std) * (np.log(f0[voiced]) - source.mean)
+        )
+    return check_finite_result(out, "convert_f0", "f0 and the log-F0 statistics")
 
 
 def convert_mlpg_gv(
@@ -856,8 +868,10 @@ def modulation_spectrum(c: np.ndarray, *, n_fft: int) -> np.ndarray:
     check_positive(n_fft, "n_fft", integer=True)
     if c.shape[0] > n_fft:
         raise ParameterError(f"c: expected at most n_fft={n_fft} frames, got {c.shape[0]}")
-    spec = np.fft.rfft(c - c.mean(axis=0), n=n_fft, axis=0)
-    return np.log(np.abs(spec) ** 2 / c.shape[0] + 1e-12)
+    with np.errstate(over="ignore", invalid="ignore"):
+        spec = np.fft.rfft(c - c.mean(axis=0), n=n_fft, axis=0)
+        out = np.log(np.abs(spec) ** 2 / c.shape[0] + 1e-12)
+    return check_finite_result(out, "modulation_spectrum", "c")
 
 
 def modulation_statistics(

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._validation import as_float_array, check_fs, check_positive
+from ._validation import as_float_array, check_finite_result, check_fs, check_positive
 from .analysis import WorldFeatures, analyze
 from .config import AnalysisConfig
 from .exceptions import GmmvcError, ParameterError
@@ -139,7 +139,8 @@ def mcep_to_sp(mcep: Any, *, alpha: float, fft_size: int) -> np.ndarray:
     Raises
     ------
     ParameterError
-        If ``mcep`` is not finite or an option is out of range.
+        If ``mcep`` is not finite, so large that the envelope overflows, or an
+        option is out of range.
 
     Notes
     -----
@@ -166,7 +167,9 @@ def mcep_to_sp(mcep: Any, *, alpha: float, fft_size: int) -> np.ndarray:
             f"mcep: expected at least 2 coefficients (order >= 1), got shape {arr.shape}"
         )
     matrix = _mcep_to_sp_matrix(arr.shape[-1] - 1, alpha, fft_size)  # (F, order + 1)
-    return np.exp(arr @ matrix.T)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sp = np.exp(arr @ matrix.T)
+    return check_finite_result(sp, "mcep_to_sp", "mcep")
 
 
 def _freqt_matrix(in_order: int, out_order: int, alpha: float) -> np.ndarray:
@@ -258,7 +261,8 @@ def code_ap(ap: Any, fs: int) -> np.ndarray:
     Raises
     ------
     ParameterError
-        If ``ap`` is not 2-D, not in ``(0, 1]``, or ``fs`` is below 16000.
+        If ``ap`` is not 2-D with at least one frame, not in ``(0, 1]``, or
+        ``fs`` is below 16000.
 
     Examples
     --------
@@ -270,7 +274,7 @@ def code_ap(ap: Any, fs: int) -> np.ndarray:
     """
     import pyworld
 
-    arr = as_float_array(ap, "ap", ndim=2)
+    arr = as_float_array(ap, "ap", ndim=2, min_len=1)
     _n_bands(fs)
     if arr.shape[1] < 2:
         raise ParameterError(
@@ -290,7 +294,8 @@ def decode_ap(bap: Any, fs: int, fft_size: int) -> np.ndarray:
     Parameters
     ----------
     bap : array_like, shape (n_frames, n_bands)
-        Band aperiodicity in dB from :func:`code_ap`.
+        Band aperiodicity in dB from :func:`code_ap`; values above 0 dB
+        (e.g. from a conversion) are clipped to 0 dB, aperiodicity 1.
     fs : int
         Sample rate in Hz, at least 16000.
     fft_size : int
@@ -304,7 +309,8 @@ def decode_ap(bap: Any, fs: int, fft_size: int) -> np.ndarray:
     Raises
     ------
     ParameterError
-        If ``bap`` has the wrong number of bands for ``fs`` or is not finite.
+        If ``bap`` has no frames, the wrong number of bands for ``fs`` or is
+        not finite.
 
     Examples
     --------
@@ -320,7 +326,9 @@ def decode_ap(bap: Any, fs: int, fft_size: int) -> np.ndarray:
     fft_size = int(check_positive(fft_size, "fft_size", integer=True))
     if fft_size % 2:
         raise ParameterError(f"fft_size: expected an even FFT size, got {fft_size}")
-    arr = as_float_array(bap, "bap", ndim=2, n_cols=n_bands)
+    arr = as_float_array(bap, "bap", ndim=2, min_len=1, n_cols=n_bands)
+    # above 0 dB the aperiodicity would exceed 1 (and overflow for huge values)
+    arr = np.minimum(arr, 0.0)
     return np.asarray(pyworld.decode_aperiodicity(arr, int(fs), fft_size), dtype=np.float64)
 
 
@@ -461,7 +469,7 @@ def estimate_power_threshold(power_db: Sequence[np.ndarray] | np.ndarray) -> flo
 def _otsu_threshold(values: np.ndarray) -> float | None:
     """Otsu's threshold of 1-D ``values`` (middle of tied maxima); None if constant."""
     lo, hi = float(values.min()), float(values.max())
-    if not hi > lo:
+    if not (hi > lo and np.isfinite(hi - lo)):
         return None
     counts, edges = np.histogram(values, bins=_OTSU_BINS, range=(lo, hi))
     centres = 0.5 * (edges[:-1] + edges[1:])
@@ -475,6 +483,8 @@ def _otsu_threshold(values: np.ndarray) -> float | None:
     # w0 w1 (mu1 - mu0)^2 = (mu_T w0 - m0)^2 / (w0 w1)
     between[valid] = (total_mean * w0[valid] - m0[valid]) ** 2 / (w0[valid] * w1[valid])
     best = np.flatnonzero(between >= between.max() * (1.0 - 1e-12))
+    if best.size == 0:  # the variances overflowed (powers far outside any dB range)
+        return None
     k_first, k_last = int(best[0]), int(best[-1])
     # split after bin k: threshold on the upper edge; ties (empty bins) -> mid of the run
     return float(0.5 * (edges[k_first + 1] + edges[k_last + 1]))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_choice
+from ._validation import as_float_array, check_choice, check_finite_result
 from .exceptions import ParameterError
 
 __all__ = ["F0_UNITS", "log_f0_rmse", "mel_cepstral_distortion", "vuv_error"]
@@ -62,7 +62,8 @@ def mel_cepstral_distortion(
     ------
     ParameterError
         If an input is not a finite 2-D array with at least one frame, the
-        shapes differ, or ``exclude_c0`` is set with a single coefficient.
+        shapes differ, ``exclude_c0`` is set with a single coefficient, or
+        the values are so large that the distance overflows.
 
     Notes
     -----
@@ -105,7 +106,9 @@ def mel_cepstral_distortion(
         diff = x[:, 1:] - y[:, 1:]  # (T, order)
     else:
         diff = x - y  # (T, order + 1)
-    mcd: np.ndarray = _MCD_DB * np.sqrt(np.sum(diff * diff, axis=1))  # (T,)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mcd: np.ndarray = _MCD_DB * np.sqrt(np.sum(diff * diff, axis=1))  # (T,)
+    check_finite_result(mcd, "mel_cepstral_distortion", "x and y")
     if per_frame:
         return mcd
     return float(np.mean(mcd))
