@@ -73,7 +73,9 @@ def _rewrite(src, dst, edit, *, fix_checksums=True):
         {"mode": "mmse"},
         {"mode": "mlpg", "gv_weight": 0.6},
         {"mode": "mlpg_em"},
-        {"mode": "mlpg_gv", "ms_weight": 1.0},
+        # on this 5-utterance model the full-weight MS postfilter diverges (an error since
+        # issue 5; it used to synthesise silence), so a partial weight is round-tripped
+        {"mode": "mlpg_gv", "ms_weight": 0.2},
         {"mode": "mlpg", "synthesis": "differential"},
     ],
 )

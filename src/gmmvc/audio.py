@@ -326,7 +326,10 @@ def write_audio(
         else:
             _move_no_clobber(tmp, p)
     except (sf.SoundFileError, OSError) as exc:
-        raise GmmvcError(f"{p}: writing the audio file failed ({exc})") from exc
+        raise GmmvcError(
+            f"{p}: writing the audio file failed ({exc}); check that the folder is writable "
+            "and the disk has space, or choose another output folder"
+        ) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -69,6 +69,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+#: The modulation-spectrum postfilter may scale a trajectory's peak by at most
+#: this factor; more means its statistics are unreliable and it diverged.
+MS_MAX_GROWTH = 10.0
+
 #: Spectral conversion modes: frame-wise MMSE, MLPG with the most likely
 #: component per frame, MLPG over all components by EM, and MLPG considering
 #: the global variance (Toda et al. 2007, sec. IV).
@@ -217,9 +221,19 @@ class ConversionModel:
                     "ms_weight: this model has no modulation-spectrum statistics; retrain it "
                     "with this gmmvc version or set ms_weight=0"
                 )
-            static = ms_postfilter(
+            filtered = ms_postfilter(
                 static, self.converted_ms, self.target_ms, weight=settings.ms_weight
             )
+            peak, new_peak = float(np.max(np.abs(static))), float(np.max(np.abs(filtered)))
+            if not np.isfinite(new_peak) or new_peak > MS_MAX_GROWTH * max(peak, 1.0):
+                raise ParameterError(
+                    f"ms_weight: the modulation-spectrum postfilter diverged on this utterance "
+                    f"(mel-cepstrum peak {peak:.3g} -> {new_peak:.3g}); this model's "
+                    f"modulation statistics are unreliable (trained on "
+                    f"{self.info.get('n_utterances', '?')} utterances) - set ms_weight=0 or "
+                    "a smaller weight, or retrain on more data"
+                )
+            static = filtered
         if settings.gv_weight:
             static = gv_postfilter(static, self.target_gv, weight=settings.gv_weight, frames=speech)
         return static
@@ -1039,7 +1053,10 @@ def _write_atomic(
                     "another name or pass overwrite=True"
                 ) from None
     except OSError as exc:
-        raise GmmvcError(f"{path}: writing the model file failed ({exc})") from exc
+        raise GmmvcError(
+            f"{path}: writing the model file failed ({exc}); check that the folder is "
+            "writable and the disk has space, or choose another path"
+        ) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -349,9 +349,26 @@ def _write_cached(path: pathlib.Path, features: Features) -> None:
 
 
 def _features_job(
+    x: np.ndarray,
+    config: AnalysisConfig,
+    cache_dir: str | os.PathLike | None,
+    name: str | None = None,
+) -> Features:
+    """Analyse one waveform, through the cache when there is one.
+
+    An error names the file (``name``) when one is given.
+    """
+    if name is None:
+        return _features_cached(x, config, cache_dir)
+    try:
+        return _features_cached(x, config, cache_dir)
+    except GmmvcError as exc:
+        raise type(exc)(f"{name}: {exc}") from exc
+
+
+def _features_cached(
     x: np.ndarray, config: AnalysisConfig, cache_dir: str | os.PathLike | None
 ) -> Features:
-    """Analyse one waveform, through the cache when there is one."""
     if cache_dir is None:
         return extract_features(x, config)
     path = _cache_path(cache_dir, feature_cache_key(x, config))
@@ -372,6 +389,7 @@ def extract_corpus_features(
     cache_dir: str | os.PathLike | None = None,
     progress: bool = False,
     desc: str = "analysing",
+    names: Sequence[str] | None = None,
 ) -> list[Features]:
     """Analyse every waveform once, in parallel over utterances.
 
@@ -392,6 +410,9 @@ def extract_corpus_features(
         Show a progress bar (tqdm, on stderr).
     desc : str, default 'analysing'
         Label of the progress bar.
+    names : sequence of str, optional
+        One name per waveform (e.g. its file), put in front of an error's
+        message so it says which file could not be analysed.
 
     Returns
     -------
@@ -404,7 +425,10 @@ def extract_corpus_features(
         If ``n_jobs`` is 0 or not an integer, or a waveform cannot be analysed.
     """
     n_jobs = _check_n_jobs(n_jobs)
-    jobs = [(x, config, cache_dir) for x in waveforms]
+    if names is None:
+        jobs: list[tuple[Any, ...]] = [(x, config, cache_dir) for x in waveforms]
+    else:
+        jobs = [(x, config, cache_dir, name) for x, name in zip(waveforms, names)]
     return _map(_features_job, jobs, n_jobs=n_jobs, progress=progress, desc=desc)
 
 
@@ -776,6 +800,8 @@ class VoiceConverter:
                 f0_floor=src_cfg.f0_floor * shift,
                 f0_ceil=min(src_cfg.f0_ceil * shift, 0.45 * base.fs),
             )
+        src_names = [_item_name(item, i) for i, item in enumerate(source)]
+        tgt_names = [_item_name(item, i) for i, item in enumerate(target)]
         src_feats, tgt_feats = (
             extract_corpus_features(
                 wavs,
@@ -784,11 +810,17 @@ class VoiceConverter:
                 cache_dir=self.cache_dir,
                 progress=self.progress,
                 desc=f"{who} features",
+                names=names,
             )
-            for wavs, cfg, who in ((src_wavs, src_cfg, "source"), (tgt_wavs, tgt_cfg, "target"))
+            for wavs, cfg, who, names in (
+                (src_wavs, src_cfg, "source", src_names),
+                (tgt_wavs, tgt_cfg, "target", tgt_names),
+            )
         )
         self.timings_: dict[str, Any] = {"analysis_s": time.perf_counter() - t_start}
-        model = self._fit_features(src_feats, tgt_feats, src_cfg, tgt_cfg)
+        model = self._fit_features(
+            src_feats, tgt_feats, src_cfg, tgt_cfg, names=list(zip(src_names, tgt_names))
+        )
         model = dataclasses.replace(model, source_f0_shift=shift)
         self.timings_["total_s"] = time.perf_counter() - t_start
         seconds = {
@@ -824,6 +856,8 @@ class VoiceConverter:
         tgt_feats: list[Features],
         src_cfg: AnalysisConfig,
         tgt_cfg: AnalysisConfig,
+        *,
+        names: Sequence[tuple[str, str]] | None = None,
     ) -> ConversionModel:
         windows = DEFAULT_WINDOWS
         src_cfg = src_cfg.replace(
@@ -835,6 +869,12 @@ class VoiceConverter:
         assert src_cfg.power_threshold_db is not None and tgt_cfg.power_threshold_db is not None
         src_speech = [speech_mask(f.power_db, src_cfg.power_threshold_db) for f in src_feats]
         tgt_speech = [speech_mask(f.power_db, tgt_cfg.power_threshold_db) for f in tgt_feats]
+        if names is None:
+            names = [(f"waveform[{i}]",) * 2 for i in range(len(src_feats))]
+        keep = _plausible_pairs(src_speech, tgt_speech, names)
+        n_skipped = len(src_feats) - len(keep)
+        src_feats, tgt_feats = [src_feats[i] for i in keep], [tgt_feats[i] for i in keep]
+        src_speech, tgt_speech = [src_speech[i] for i in keep], [tgt_speech[i] for i in keep]
         # deltas on each utterance's own time axis, before any frame selection or pairing
         X = [apply_windows(f.mcep[:, 1:], windows) for f in src_feats]
         Y = [apply_windows(f.mcep[:, 1:], windows) for f in tgt_feats]
@@ -921,6 +961,7 @@ class VoiceConverter:
             target_ms=target_ms,
             info={
                 "n_utterances": len(src_feats),
+                "n_pairs_skipped": n_skipped,
                 "n_joint_frames": int(joint.shape[0]),
                 "n_alignment_passes": int(self.n_alignment_passes),
                 "alignment_distances": list(self.alignment_distances_),
@@ -1107,6 +1148,55 @@ class VoiceConverter:
         vc._check_params()
         vc.model_ = saved.model
         return vc
+
+
+#: A training pair whose speech durations differ by more than this factor is
+#: skipped: it is almost certainly not the same sentence (a pairing mistake).
+MAX_PAIR_DURATION_RATIO = 3.0
+
+
+def _plausible_pairs(
+    src_speech: Sequence[np.ndarray],
+    tgt_speech: Sequence[np.ndarray],
+    names: Sequence[tuple[str, str]],
+) -> list[int]:
+    """Return the indices of the pairs fit to align; log and skip the others.
+
+    A pair is skipped when one side has fewer than 2 speech frames (nothing to
+    align) or the speech durations differ by more than
+    ``MAX_PAIR_DURATION_RATIO``; if no pair is left, that is an error.
+    """
+    keep = []
+    for i, (ms, mt, (ns, nt)) in enumerate(zip(src_speech, tgt_speech, names)):
+        a, b = int(ms.sum()), int(mt.sum())
+        if min(a, b) < 2:
+            logger.warning(
+                "skipping pair %s / %s: %d and %d speech frames; expected at least 2 on "
+                "each side - check that neither file is silent",
+                ns,
+                nt,
+                a,
+                b,
+            )
+        elif max(a, b) > MAX_PAIR_DURATION_RATIO * min(a, b):
+            logger.warning(
+                "skipping pair %s / %s: %d and %d speech frames differ by more than %gx; "
+                "expected two readings of the same sentence - check the pairing",
+                ns,
+                nt,
+                a,
+                b,
+                MAX_PAIR_DURATION_RATIO,
+            )
+        else:
+            keep.append(i)
+    if not keep:
+        raise GmmvcError(
+            f"no usable training pair among {len(names)}: every pair was skipped (see the "
+            "warnings above); expected parallel recordings of the same sentences with speech "
+            f"durations within {MAX_PAIR_DURATION_RATIO:g}x of each other"
+        )
+    return keep
 
 
 def _rounded(value: Any) -> Any:
