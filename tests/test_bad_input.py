@@ -8,6 +8,8 @@ test that checks it, here or elsewhere.
 from __future__ import annotations
 
 import logging
+import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -82,6 +84,15 @@ def test_float_file_beyond_full_scale_is_read_as_is(tmp_path):
     sf.write(tmp_path / "loud.wav", x, 16000, subtype="FLOAT")
     y, _ = audio.read_audio(tmp_path / "loud.wav")
     np.testing.assert_allclose(y, x, rtol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_float_file_with_non_finite_samples_is_refused(tmp_path, bad):
+    x = _tone(16000, 0.1)
+    x[100] = bad
+    sf.write(tmp_path / "bad.wav", x, 16000, subtype="FLOAT")
+    with pytest.raises(GmmvcError, match=r"bad\.wav: contains NaN or infinite samples; re-export"):
+        audio.read_audio(tmp_path / "bad.wav")
 
 
 @pytest.mark.parametrize("fs", SUPPORTED_FS)
@@ -287,3 +298,17 @@ def test_fuzz_regressions():
     ap = gmmvc.decode_ap(np.array([[6.0], [-6000.0]]), 16000, 1024)  # above 0 dB: clipped
     assert np.all(np.isfinite(ap)) and np.all((ap >= 0) & (ap <= 1))
     assert gmmvc.estimate_power_threshold(np.array([9e307, 0.0, -20.0])) > -150
+
+
+def test_the_bad_input_table_names_only_tests_that_exist():
+    root = pathlib.Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "errors.md").read_text(encoding="utf-8")
+    section = text.split("## Bad input: every case, the behaviour, the test")[1]
+    refs = set(re.findall(r"`(test_\w+\.py)::(test_\w+)`", section))
+    assert len(refs) > 40
+    missing = [
+        f"{file}::{name}"
+        for file, name in sorted(refs)
+        if not re.search(rf"^def {name}\(", (root / "tests" / file).read_text(), re.M)
+    ]
+    assert not missing, missing
