@@ -312,3 +312,13 @@ def test_the_bad_input_table_names_only_tests_that_exist():
         if not re.search(rf"^def {name}\(", (root / "tests" / file).read_text(), re.M)
     ]
     assert not missing, missing
+
+
+def test_converting_or_scoring_a_silent_file_names_it(tmp_path, trained, corpus):
+    silent = audio.write_audio(tmp_path / "silent.wav", np.zeros(8000), 16000)
+    with pytest.raises(ParameterError, match=r"silent\.wav: x: expected a signal, got all zeros"):
+        trained.convert_file(silent, tmp_path / "out.wav")
+    assert _files(tmp_path) == ["silent.wav"]
+    target = audio.write_audio(tmp_path / "target.wav", corpus.target[5], 16000)
+    with pytest.raises(ParameterError, match=r"silent\.wav / .*target\.wav: x: expected a signal"):
+        trained.evaluate([silent], [target])

@@ -1042,7 +1042,11 @@ class VoiceConverter:
         if out.exists() and not overwrite:
             raise GmmvcError(f"output {out} already exists; pass overwrite=True to replace it")
         x, fs = read_audio(src)
-        return write_audio(out, self.convert(x, fs), model.fs, overwrite=overwrite)
+        try:
+            converted = self.convert(x, fs)
+        except GmmvcError as exc:  # e.g. a silent file: say which one
+            raise type(exc)(f"{src}: {exc}") from exc
+        return write_audio(out, converted, model.fs, overwrite=overwrite)
 
     def evaluate(
         self,
@@ -1235,6 +1239,21 @@ def _evaluate_one(
     """Score one held-out pair before and after conversion (see :meth:`VoiceConverter.evaluate`)."""
     xs = load_waveforms([s], fs=model.fs, input_fs=fs)[0]
     xt = load_waveforms([t], fs=model.fs, input_fs=fs)[0]
+    try:
+        return _score_pair(model, xs, xt, name, settings)
+    except GmmvcError as exc:  # e.g. a silent file or no speech frame: say which pair
+        target = str(t) if isinstance(t, (str, os.PathLike)) else "its target"
+        raise type(exc)(f"{name} / {target}: {exc}") from exc
+
+
+def _score_pair(
+    model: ConversionModel,
+    xs: np.ndarray,
+    xt: np.ndarray,
+    name: str,
+    settings: ConversionSettings,
+) -> PairEvaluation:
+    """Convert ``xs`` and score it and the converted waveform against ``xt``."""
     fs_feats = extract_features(xs, model.source_config)
     ft_feats = extract_features(xt, model.target_config)
     converted = model.convert(xs, model.fs, **dataclasses.asdict(settings))
