@@ -61,7 +61,7 @@ def run_pair(args: argparse.Namespace, pair: str, workdir: pathlib.Path) -> dict
     train_ids = [f"1{i:05d}" for i in range(1, args.train + 1)]
     eval_ids = [f"2{i:05d}" for i in range(1, args.eval + 1)]
     models, train_times = {}, {}
-    needed = {key for _, key, _ in MODES if args.modes is None or _ in args.modes}
+    needed = {key for label, key, _ in MODES if args.modes is None or label in args.modes}
     for key in ("plain", "shifted"):
         if key not in needed:
             continue
