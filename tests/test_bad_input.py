@@ -196,11 +196,13 @@ def test_too_little_speech_for_the_mixtures_says_found_and_needed(corpus):
 # ------------------------------------------------------------------------- models
 
 
-def test_rank_deficient_data_is_handled_by_regularisation(rng):
+def test_rank_deficient_data_is_handled_by_regularisation(rng, caplog):
     x = rng.standard_normal((400, 2))
     y = np.hstack([x[:, :1], np.ones((400, 1))])  # a copy of x0 and a constant column
     joint = np.hstack([gmmvc.apply_windows(x), gmmvc.apply_windows(y)])
-    gmm = gmmvc.JointGMM(3, random_state=0).fit(joint, n_source_dims=4)
+    with caplog.at_level(logging.INFO, logger="gmmvc.gmm"):
+        gmm = gmmvc.JointGMM(3, random_state=0).fit(joint, n_source_dims=4)
+    assert "3 of 3 components have a covariance held positive definite by" in caplog.text
     assert np.all(np.linalg.eigvalsh(gmm.covariances_) >= 0.9 * gmm.reg_covar)
     out = gmmvc.convert_mlpg(gmm, x)
     np.testing.assert_allclose(out[:, 1], 1.0, atol=0.05)  # the constant is reproduced
@@ -322,3 +324,12 @@ def test_converting_or_scoring_a_silent_file_names_it(tmp_path, trained, corpus)
     target = audio.write_audio(tmp_path / "target.wav", corpus.target[5], 16000)
     with pytest.raises(ParameterError, match=r"silent\.wav / .*target\.wav: x: expected a signal"):
         trained.evaluate([silent], [target])
+
+
+def test_well_conditioned_data_is_not_reported(rng, caplog):
+    x = rng.standard_normal((400, 2))
+    joint = np.hstack([gmmvc.apply_windows(x), gmmvc.apply_windows(x @ [[1.0, 0.5], [0.2, 1.0]])])
+    joint += 0.1 * rng.standard_normal(joint.shape)
+    with caplog.at_level(logging.INFO, logger="gmmvc.gmm"):
+        gmmvc.JointGMM(3, random_state=0).fit(joint, n_source_dims=4)
+    assert "held positive definite" not in caplog.text

@@ -436,6 +436,20 @@ class JointGMM:
             self.n_iter_,
             self.lower_bound_,
         )
+        # a direction with (almost) no variance in the data is kept invertible only by the
+        # regulariser: say so, since it usually means duplicated or constant features
+        smallest = np.linalg.eigvalsh(self.covariances_)[:, 0]  # (K,)
+        n_reg = int(np.count_nonzero(smallest < 2.0 * float(self.reg_covar)))
+        if n_reg:
+            logger.info(
+                "EM: %d of %d components have a covariance held positive definite by "
+                "reg_covar=%g alone (smallest eigenvalue %.3g): some feature direction has no "
+                "variance in their data (duplicated or constant features?)",
+                n_reg,
+                n_comp,
+                self.reg_covar,
+                float(smallest.min()),
+            )
         return self
 
     @classmethod
