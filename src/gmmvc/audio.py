@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from ._validation import as_float_array, check_fs, check_positive
+from ._validation import as_float_array, check_finite_result, check_fs, check_positive
 from .exceptions import GmmvcError, ParameterError
 
 __all__ = ["read_audio", "write_audio", "resample", "to_mono", "pitch_shift"]
@@ -48,8 +48,8 @@ def to_mono(x: Any) -> np.ndarray:
     Raises
     ------
     ParameterError
-        If ``x`` is not 1-D or 2-D, contains NaN or infinity, or has more
-        channels than samples (a ``(n_channels, n_samples)`` array).
+        If ``x`` is not 1-D or 2-D, contains NaN or infinity, has no channel
+        or more channels than samples (a ``(n_channels, n_samples)`` array).
 
     Examples
     --------
@@ -60,7 +60,9 @@ def to_mono(x: Any) -> np.ndarray:
     if arr.ndim == 1:
         return arr
     _check_frames_first(arr)
-    return np.ascontiguousarray(arr.mean(axis=1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        mono = np.ascontiguousarray(arr.mean(axis=1))
+    return check_finite_result(mono, "to_mono", "x")
 
 
 def resample(x: Any, orig_fs: int, fs: int) -> np.ndarray:
@@ -109,7 +111,10 @@ def resample(x: Any, orig_fs: int, fs: int) -> np.ndarray:
     # 11025 samples would give 24001).
     n_out = -(-arr.shape[0] * fs // orig_fs)
     out = librosa.util.fix_length(out, size=n_out, axis=0)
-    return np.ascontiguousarray(out, dtype=np.float64)
+    # soxr may compute in single precision: samples beyond ~3e38 come back infinite or NaN
+    return check_finite_result(
+        np.ascontiguousarray(out, dtype=np.float64), "resample", "x (audio samples)"
+    )
 
 
 def pitch_shift(x: Any, fs: int, ratio: float) -> np.ndarray:
@@ -360,6 +365,10 @@ def _move_no_clobber(src: pathlib.Path, dst: pathlib.Path) -> None:
 
 def _check_frames_first(arr: np.ndarray) -> None:
     """Reject a 2-D signal that looks channels-first, ``(n_channels, n_samples)``."""
+    if arr.shape[1] == 0:
+        raise ParameterError(
+            f"x: expected shape (n_samples, n_channels) with at least 1 channel, got {arr.shape}"
+        )
     if arr.shape[1] > arr.shape[0]:
         raise ParameterError(
             f"x: expected shape (n_samples, n_channels), got {arr.shape} (more channels "
