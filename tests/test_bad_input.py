@@ -333,3 +333,24 @@ def test_well_conditioned_data_is_not_reported(rng, caplog):
     with caplog.at_level(logging.INFO, logger="gmmvc.gmm"):
         gmmvc.JointGMM(3, random_state=0).fit(joint, n_source_dims=4)
     assert "held positive definite" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: audio.write_audio(d / "silent.wav", np.zeros(8000), 16000), "silent.wav: x:"),
+        (lambda d: (d / "notes.wav").write_text("not audio") and d / "notes.wav", "notes.wav"),
+        (lambda d: d / "missing.wav", "missing.wav"),
+    ],
+)
+def test_command_line_convert_of_bad_input_is_one_line(tmp_path, capsys, trained, make, message):
+    from gmmvc.cli import main
+
+    model = trained.save(tmp_path / "m.npz")
+    bad = make(tmp_path)
+    code = main(["convert", str(model), str(bad), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]  # earlier lines: the progress log
+    assert code == 1 and last.startswith("gmmvc convert: error: ") and message in last, err
+    assert "Traceback" not in err
+    assert not any((tmp_path / "out").glob("*.wav")) if (tmp_path / "out").exists() else True
