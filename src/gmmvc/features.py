@@ -382,7 +382,9 @@ def frame_power_db(sp: Any) -> np.ndarray:
     if arr.shape[1] == 0:
         raise ParameterError(f"sp: expected at least 1 frequency bin, got shape {arr.shape}")
     floor = 10.0 ** (POWER_FLOOR_DB / 10.0)
-    return 10.0 * np.log10(np.maximum(arr.mean(axis=1), floor))
+    with np.errstate(over="ignore"):  # a sum of powers near 1e308 overflows: reported below
+        power = 10.0 * np.log10(np.maximum(arr.mean(axis=1), floor))
+    return check_finite_result(power, "frame_power_db", "sp")
 
 
 def estimate_power_threshold(power_db: Sequence[np.ndarray] | np.ndarray) -> float:
