@@ -165,3 +165,55 @@ def test_float32_em_gives_the_same_model_on_held_out_likelihood(rng):
     assert held_out(m32) == pytest.approx(held_out(m64), abs=1e-3)
     with pytest.raises(ParameterError, match="dtype: expected one of 'float64', 'float32'"):
         JointGMM(2, dtype="float16").fit(joint, n_source_dims=2)
+
+
+def test_em_steps_equal_scikit_learns_from_the_same_start(rng):
+    """Our EM loop against scikit-learn's GaussianMixture, an independent implementation."""
+    from sklearn.mixture import GaussianMixture
+
+    x, y = _two_cluster_data(rng, n=600)
+    joint = np.hstack([x, y])
+    start = JointGMM(3, max_iter=1, tol=1e-12, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        start.fit(joint, n_source_dims=2)
+    ours = JointGMM(3, max_iter=5, tol=1e-12, reg_covar=1e-4)
+    with pytest.warns(ConvergenceWarning):
+        ours.fit(joint, n_source_dims=2, init=start)
+    theirs = GaussianMixture(
+        3,
+        covariance_type="full",
+        reg_covar=1e-4,
+        max_iter=5,
+        tol=1e-12,
+        weights_init=start.weights_,
+        means_init=start.means_,
+        precisions_init=np.linalg.inv(start.covariances_),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.fit(joint)
+    np.testing.assert_allclose(ours.weights_, theirs.weights_, rtol=1e-9)
+    np.testing.assert_allclose(ours.means_, theirs.means_, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(ours.covariances_, theirs.covariances_, rtol=1e-8, atol=1e-10)
+    assert ours.n_iter_ == theirs.n_iter_ == 5
+
+
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random", "random_from_data"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_em_likelihood_never_decreases(rng, init_params, dtype):
+    x, y = _two_cluster_data(rng)
+    gmm = JointGMM(4, random_state=0, init_params=init_params, dtype=dtype, max_iter=300)
+    gmm.fit(np.hstack([x, y]), n_source_dims=2)
+    steps = np.diff(gmm.lower_bounds_)
+    assert gmm.converged_ and gmm.n_iter_ == steps.size
+    assert steps.min() > -(1e-9 if dtype == "float64" else 1e-4)
+    assert gmm.lower_bound_ == gmm.lower_bounds_[-1]
+    # the reported bound is the mean log-likelihood of the final model (scipy's density)
+    dens = sum(
+        gmm.weights_[m]
+        * multivariate_normal(gmm.means_[m], gmm.covariances_[m]).pdf(np.hstack([x, y]))
+        for m in range(4)
+    )
+    assert gmm.lower_bound_ == pytest.approx(
+        np.mean(np.log(dens)), abs=1e-9 if dtype == "float64" else 1e-4
+    )
