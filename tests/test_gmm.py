@@ -217,3 +217,14 @@ def test_em_likelihood_never_decreases(rng, init_params, dtype):
     assert gmm.lower_bound_ == pytest.approx(
         np.mean(np.log(dens)), abs=1e-9 if dtype == "float64" else 1e-4
     )
+
+
+def test_threads_give_the_identical_model(rng):
+    x, y = _two_cluster_data(rng, n=1500)  # 3000 frames: several E-step blocks per thread
+    joint = np.hstack([x, y])
+    one = JointGMM(5, random_state=0, dtype="float32").fit(joint, n_source_dims=2)
+    two = JointGMM(5, random_state=0, dtype="float32", n_jobs=3).fit(joint, n_source_dims=2)
+    np.testing.assert_array_equal(one.lower_bounds_, two.lower_bounds_)
+    np.testing.assert_array_equal(one.covariances_, two.covariances_)
+    with pytest.raises(ParameterError, match="n_jobs: expected a non-zero integer"):
+        JointGMM(2, n_jobs=0).fit(joint, n_source_dims=2)

@@ -37,7 +37,9 @@ estimation of spectral parameter trajectory", IEEE Trans. ASLP 15(8), 2007.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -232,12 +234,18 @@ def _precision_factors(covariances: np.ndarray, dtype: str) -> tuple[np.ndarray,
 
 
 def _log_joint(
-    X: np.ndarray, weights: np.ndarray, means: np.ndarray, covariances: np.ndarray
+    X: np.ndarray,
+    weights: np.ndarray,
+    means: np.ndarray,
+    covariances: np.ndarray,
+    n_threads: int = 1,
 ) -> np.ndarray:
     """``log w_m + log N(x_n; mu_m, Sigma_m)``, shape (N, M), in ``X``'s precision.
 
     All components are whitened at once: one product of a block of frames with the
-    side-by-side factors ``[U_1 ... U_M]`` (``D x MD``), so the work is GEMM.
+    side-by-side factors ``[U_1 ... U_M]`` (``D x MD``), so the work is GEMM. With
+    ``n_threads > 1``, each thread takes a contiguous run of blocks (numpy releases the GIL in
+    the products); every row is computed the same way whatever the split.
     """
     n_frames, dim = X.shape
     n_comp = weights.shape[0]
@@ -245,11 +253,20 @@ def _log_joint(
     side_by_side = np.ascontiguousarray(factors.transpose(1, 0, 2).reshape(dim, n_comp * dim))
     shift = np.einsum("md,mde->me", means, factors).reshape(n_comp * dim).astype(X.dtype)
     out = np.empty((n_frames, n_comp), dtype=X.dtype)
-    for start in range(0, n_frames, _BLOCK_ROWS):
-        white = X[start : start + _BLOCK_ROWS] @ side_by_side
-        white -= shift
-        white = white.reshape(-1, n_comp, dim)
-        out[start : start + _BLOCK_ROWS] = np.einsum("nmd,nmd->nm", white, white)
+
+    def rows(first: int, last: int) -> None:
+        for start in range(first, last, _BLOCK_ROWS):
+            stop = min(start + _BLOCK_ROWS, last)
+            white = X[start:stop] @ side_by_side
+            white -= shift
+            white = white.reshape(-1, n_comp, dim)
+            out[start:stop] = np.einsum("nmd,nmd->nm", white, white)
+
+    n_blocks = -(-n_frames // _BLOCK_ROWS)
+    n_parts = min(n_threads, n_blocks)
+    edges = [min(n_frames, (i * n_blocks // n_parts) * _BLOCK_ROWS) for i in range(n_parts + 1)]
+    edges[-1] = n_frames
+    _run(rows, list(zip(edges[:-1], edges[1:])))
     out *= -0.5
     with np.errstate(divide="ignore"):
         out += (np.log(weights) + log_det - 0.5 * dim * _LOG_2PI).astype(X.dtype)
@@ -257,26 +274,44 @@ def _log_joint(
 
 
 def _m_step(
-    X: np.ndarray, resp: np.ndarray, reg_covar: float
+    X: np.ndarray, resp: np.ndarray, reg_covar: float, n_threads: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weights, means and covariances (float64) from responsibilities ``resp`` (N, M)."""
+    """Weights, means and covariances (float64) from responsibilities ``resp`` (N, M).
+
+    With ``n_threads > 1``, the threads share out the components.
+    """
     n_comp = resp.shape[1]
     dim = X.shape[1]
     counts = resp.sum(axis=0, dtype=np.float64) + 10.0 * np.finfo(X.dtype).eps
     means = (resp.T @ X).astype(np.float64) / counts[:, None]
     root = np.sqrt(resp.T)  # (M, N): row m is contiguous
     covariances = np.empty((n_comp, dim, dim))
-    weighted = np.empty_like(X)  # one buffer for all components: no page faults per m
-    for m in range(n_comp):
-        # centred on the component's own mean, as in the textbook two-pass form: the
-        # one-pass E[x x^T] - mu mu^T loses digits in float32 for far-off components
-        np.subtract(X, means[m].astype(X.dtype), out=weighted)
-        weighted *= root[m][:, None]
-        cov = (weighted.T @ weighted).astype(np.float64)  # numpy computes A^T A by SYRK
-        cov /= counts[m]
-        cov.flat[:: dim + 1] += reg_covar
-        covariances[m] = cov
+
+    def components(first: int, step: int) -> None:
+        weighted = np.empty_like(X)  # one buffer per thread: no page faults per component
+        for m in range(first, n_comp, step):
+            # centred on the component's own mean, as in the textbook two-pass form: the
+            # one-pass E[x x^T] - mu mu^T loses digits in float32 for far-off components
+            np.subtract(X, means[m].astype(X.dtype), out=weighted)
+            weighted *= root[m][:, None]
+            cov = (weighted.T @ weighted).astype(np.float64)  # numpy computes A^T A by SYRK
+            cov /= counts[m]
+            cov.flat[:: dim + 1] += reg_covar
+            covariances[m] = cov
+
+    n_parts = min(n_threads, n_comp)
+    _run(components, [(i, n_parts) for i in range(n_parts)])
     return counts / counts.sum(), means, covariances
+
+
+def _run(func: Any, args: list[tuple[int, int]]) -> None:
+    """``func(*a)`` for every ``a``, one thread each when there is more than one."""
+    if len(args) == 1:
+        func(*args[0])
+        return
+    with ThreadPoolExecutor(len(args)) as pool:
+        for future in [pool.submit(func, *a) for a in args]:
+            future.result()  # re-raises a worker's exception here
 
 
 def _initial_responsibilities(
@@ -302,6 +337,15 @@ def _initial_responsibilities(
     resp = np.zeros((n_frames, n_comp), dtype=X.dtype)
     resp[np.arange(n_frames), labels] = 1.0
     return resp
+
+
+def _n_threads(n_jobs: Any) -> int:
+    """Threads for ``n_jobs`` (``-1``: all cores, ``-2``: all but one, as in joblib)."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ParameterError(f"n_jobs: expected a non-zero integer (-1: all cores), got {n_jobs!r}")
+    if n_jobs > 0:
+        return int(n_jobs)
+    return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
 
 
 def _seed_from(random_state: Any) -> int | None:
@@ -346,6 +390,10 @@ class JointGMM:
         Precision of the EM arithmetic. ``'float32'`` halves the time per
         iteration; the fitted parameters are stored (and conversion runs) in
         float64 either way.
+    n_jobs : int, default 1
+        Threads for EM (``-1``: all cores). The E-step's blocks of frames and the
+        M-step's components are shared out; the fitted model does not depend on
+        it.
 
     Attributes
     ----------
@@ -401,6 +449,7 @@ class JointGMM:
         init_params: str = "kmeans",
         random_state: Any = None,
         dtype: str = "float64",
+        n_jobs: int = 1,
     ) -> None:
         self.n_components = n_components
         self.reg_covar = reg_covar
@@ -409,6 +458,7 @@ class JointGMM:
         self.init_params = init_params
         self.random_state = random_state
         self.dtype = dtype
+        self.n_jobs = n_jobs
 
     def fit(
         self, joint: np.ndarray, *, n_source_dims: int, init: JointGMM | None = None
@@ -460,6 +510,7 @@ class JointGMM:
                 f"got {dx}"
             )
         dtype = check_choice(self.dtype, "dtype", ("float64", "float32"))
+        threads = _n_threads(self.n_jobs)
         if init is not None:
             init._check_fitted()
             if init.means_.shape != (n_comp, joint.shape[1]) or init.n_source_dims_ != dx:
@@ -481,14 +532,14 @@ class JointGMM:
         with threadpool_limits(limits=1):
             if init is None:
                 resp = _initial_responsibilities(X, n_comp, init_params, seed)
-                weights, means, covariances = _m_step(X, resp, reg_covar)
+                weights, means, covariances = _m_step(X, resp, reg_covar, threads)
             else:
                 weights, means, covariances = init.weights_, init.means_, init.covariances_
             bounds: list[float] = []
             converged = False
             for n_iter in range(max_iter + 1):
                 # E-step: responsibilities and the mean log-likelihood of the current model
-                log_resp = _log_joint(X, weights, means, covariances)
+                log_resp = _log_joint(X, weights, means, covariances, threads)
                 log_norm = logsumexp(log_resp, axis=1)
                 bound = float(np.mean(log_norm, dtype=np.float64))
                 if not np.isfinite(bound):
@@ -502,7 +553,7 @@ class JointGMM:
                 if converged or n_iter == max_iter:
                     break
                 log_resp -= log_norm[:, None]
-                weights, means, covariances = _m_step(X, np.exp(log_resp), reg_covar)
+                weights, means, covariances = _m_step(X, np.exp(log_resp), reg_covar, threads)
                 logger.debug("EM iteration %d: log-likelihood %.4f/frame", n_iter + 1, bound)
         if not converged:
             warnings.warn(

@@ -1076,6 +1076,7 @@ class VoiceConverter:
             max_iter=self.max_iter,
             random_state=self.random_state,
             dtype=self.dtype,
+            n_jobs=self.n_jobs,
         )
 
     # ------------------------------------------------------------------ using
