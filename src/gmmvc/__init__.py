@@ -81,6 +81,7 @@ _EXPORTS = {
     "UtteranceScore": "pipeline",
     "score_features": "pipeline",
     "score_waveforms": "pipeline",
+    "evaluation_features": "pipeline",
     "plot_envelope": "display",
     "plot_envelopes": "display",
     "plot_trajectories": "display",

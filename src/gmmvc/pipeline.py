@@ -89,6 +89,7 @@ __all__ = [
     "score_features",
     "score_waveforms",
     "EVALUATION_CONFIG",
+    "evaluation_features",
 ]
 
 logger = logging.getLogger(__name__)
@@ -658,15 +659,50 @@ def score_waveforms(
     >>> bool(s.mcd_db > 3), bool(s.f0_rmse_cents > 600)  # different voices, ~an octave apart
     (True, True)
     """
+    feats, speech = evaluation_features(x, fs, config=config, name="x")
+    target_feats, target_speech = evaluation_features(target, fs, config=config, name="target")
+    return score_features(feats, target_feats, speech=speech, target_speech=target_speech)
+
+
+def evaluation_features(
+    x: np.ndarray, fs: int, *, config: AnalysisConfig = EVALUATION_CONFIG, name: str = "x"
+) -> tuple[Features, np.ndarray]:
+    """The neutral evaluator's analysis of one waveform: features and speech frames.
+
+    :func:`score_waveforms` is this for both waveforms followed by
+    :func:`score_features`; analyse a reference once with it when scoring many
+    systems against the same target.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,)
+    fs : int
+        Its sample rate (resampled to ``config.fs`` when different).
+    config : AnalysisConfig, default EVALUATION_CONFIG
+    name : str, default 'x'
+        How error messages call ``x``.
+
+    Returns
+    -------
+    features : Features
+    speech : numpy.ndarray of bool, shape (n_frames,)
+        Frames above the file's own energy threshold.
+
+    Examples
+    --------
+    >>> from gmmvc.datasets import make_demo_corpus
+    >>> c = make_demo_corpus(1)
+    >>> feats, speech = evaluation_features(c.target[0], c.fs)
+    >>> tf, ts = evaluation_features(c.target[0], c.fs)
+    >>> score_features(feats, tf, speech=speech, target_speech=ts).mcd_db
+    0.0
+    """
     cfg = config.resolved()
-    feats = []
-    for name, wav in (("x", x), ("target", target)):
-        wav = as_float_array(wav, name, ndim=1)
-        if fs != cfg.fs:
-            wav = resample(wav, fs, cfg.fs)
-        feats.append(extract_features(wav, cfg))
-    masks = [speech_mask(f.power_db, estimate_power_threshold(f.power_db)) for f in feats]
-    return score_features(feats[0], feats[1], speech=masks[0], target_speech=masks[1])
+    wav = as_float_array(x, name, ndim=1)
+    if fs != cfg.fs:
+        wav = resample(wav, fs, cfg.fs)
+    feats = extract_features(wav, cfg)
+    return feats, speech_mask(feats.power_db, estimate_power_threshold(feats.power_db))
 
 
 class VoiceConverter:
