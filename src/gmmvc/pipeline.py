@@ -207,7 +207,7 @@ class _Ticker:
 
 
 def _one_blas_thread() -> Any:
-    """Context in which BLAS/LAPACK use one thread (threadpoolctl, a scikit-learn dependency).
+    """Context in which BLAS/LAPACK use one thread (threadpoolctl).
 
     A matrix product's last bits depend on how many threads share it, so every
     job runs single-threaded: the results are then the same for any
