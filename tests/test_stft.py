@@ -604,3 +604,252 @@ def test_other_conversion_modes(corpus, converter, mode):
     lm_s = log_mel(mel_spectrogram(stft_magnitude(sources[5], cfg), cfg), cfg)
     out = converter.convert_log_mel(lm_s, mode=mode)
     assert out.shape == lm_s.shape and np.all(np.isfinite(out))
+
+
+# --------------------------------------------------------------------------- speaker settings
+
+
+def test_estimate_speaker_analysis_follows_the_world_recipe(corpus):
+    from gmmvc.analysis import estimate_f0_range
+    from gmmvc.features import estimate_power_threshold
+    from gmmvc.stft import estimate_speaker_analysis
+
+    sources, _ = corpus
+    ana = estimate_speaker_analysis(sources[:3], f0_method="dio")
+    # the same steps written out: F0 range, WORLD analysis with it, threshold of the powers
+    floor, ceil = estimate_f0_range(sources[:3], FS, frame_period=5.0)
+    base = AnalysisConfig(fs=FS, f0_method="dio", f0_floor=floor, f0_ceil=ceil).resolved()
+    threshold = estimate_power_threshold([extract_features(x, base).power_db for x in sources[:3]])
+    assert ana == base.replace(power_threshold_db=threshold)
+    assert ana.f0_floor < 110.0 and ana.f0_ceil > 160.0  # the corpus' F0 is 110-160 Hz +- 5 %
+    assert estimate_speaker_analysis(sources[:3], f0_method="dio", n_jobs=2) == ana
+
+
+def test_estimate_speaker_analysis_checks_its_inputs(corpus):
+    from gmmvc.stft import estimate_speaker_analysis
+
+    with pytest.raises(ParameterError, match="waveforms: expected at least one waveform"):
+        estimate_speaker_analysis([])
+    with pytest.raises(ParameterError, match="n_jobs: expected a non-zero integer"):
+        estimate_speaker_analysis(corpus[0][:1], n_jobs=0)
+
+
+def test_converter_keeps_the_scoring_settings_evaluate_uses(corpus, converter):
+    sources, targets = corpus
+    ana = DIO.replace(power_threshold_db=-60.0)
+    conv = fit_stft_converter(
+        sources[:5],
+        targets[:5],
+        config=converter.config,
+        n_components=2,
+        n_alignment_passes=1,
+        source_analysis=ana,
+        target_analysis=ana.replace(f0_floor=80.0),
+    )
+    assert conv.source_analysis == ana.resolved()
+    assert conv.target_analysis == ana.replace(f0_floor=80.0).resolved()
+    (stored,) = evaluate_stft_converter(conv, sources[5:], targets[5:], n_iter=4)
+    (given,) = evaluate_stft_converter(
+        conv,
+        sources[5:],
+        targets[5:],
+        source_analysis=ana,
+        target_analysis=ana.replace(f0_floor=80.0),
+        n_iter=4,
+    )
+    assert stored.before == given.before and stored.after == given.after
+    with pytest.raises(ParameterError, match="target_analysis: expected an AnalysisConfig with"):
+        evaluate_stft_converter(converter, sources[5:], targets[5:], source_analysis=ana)
+    with pytest.raises(ParameterError, match="source_analysis: expected an AnalysisConfig with"):
+        fit_stft_converter(sources[:2], targets[:2], source_analysis=DIO)
+    with pytest.raises(ParameterError, match="target_analysis: analysis: expected the STFT's"):
+        fit_stft_converter(sources[:2], targets[:2], target_analysis=ana.replace(frame_period=10.0))
+
+
+# --------------------------------------------------------------------------- model files
+
+
+@pytest.fixture(scope="module")
+def rich_converter(corpus):
+    """A converter with every optional field set: meanstd statistics and scoring settings."""
+    sources, targets = corpus
+    ana = DIO.replace(power_threshold_db=-60.0)
+    return fit_stft_converter(
+        sources[:5],
+        targets[:5],
+        config=StftConfig(order=12, normalization="meanstd", n_iter=8),
+        n_components=2,
+        n_alignment_passes=2,
+        source_analysis=ana,
+        target_analysis=ana.replace(f0_ceil=320.0),
+    )
+
+
+@pytest.fixture
+def saved(rich_converter, tmp_path):
+    from gmmvc.stft import save_stft_converter
+
+    return save_stft_converter(rich_converter, tmp_path / "stft.npz", mode="mmse")
+
+
+def test_saved_converter_comes_back_bit_for_bit(corpus, rich_converter, saved):
+    from gmmvc.stft import StftConverter, load_stft_converter, read_stft_model_file
+
+    content = read_stft_model_file(saved)
+    again = content.converter
+    assert (content.mode, content.phase_init, content.format_version) == ("mmse", "source", 1)
+    assert again.config == rich_converter.config and again.features == "mfcc"
+    assert again.windows == rich_converter.windows
+    assert again.source_analysis == rich_converter.source_analysis
+    assert again.target_analysis == rich_converter.target_analysis
+    assert again.info == rich_converter.info
+    for who in ("source", "target"):
+        assert getattr(again, f"{who}_threshold_db") == getattr(
+            rich_converter, f"{who}_threshold_db"
+        )
+        for name in ("mean", "std"):
+            np.testing.assert_array_equal(
+                getattr(getattr(again, f"{who}_stats"), name),
+                getattr(getattr(rich_converter, f"{who}_stats"), name),
+            )
+    for name in ("weights_", "means_", "covariances_"):
+        np.testing.assert_array_equal(getattr(again.gmm, name), getattr(rich_converter.gmm, name))
+    sources, _ = corpus
+    for mode in ("mmse", "mlpg", "mlpg_em"):
+        lm = log_mel(
+            mel_spectrogram(stft_magnitude(sources[5], again.config), again.config), again.config
+        )
+        np.testing.assert_array_equal(
+            again.convert_log_mel(lm, mode=mode), rich_converter.convert_log_mel(lm, mode=mode)
+        )
+    np.testing.assert_array_equal(again.convert(sources[5]), rich_converter.convert(sources[5]))
+    assert StftConverter.load(saved).config == again.config == load_stft_converter(saved).config
+
+
+def test_every_converter_field_is_stored():
+    from gmmvc.stft import _STFT_FIELDS, StftConverter
+
+    assert set(_STFT_FIELDS) == {f.name for f in dataclasses.fields(StftConverter)}
+
+
+def test_save_checks_its_arguments(rich_converter, saved, tmp_path):
+    from gmmvc.exceptions import GmmvcError
+    from gmmvc.stft import save_stft_converter
+
+    with pytest.raises(ParameterError, match="converter: expected an StftConverter, got dict"):
+        save_stft_converter({}, tmp_path / "x.npz")
+    with pytest.raises(ParameterError, match="mode: expected one of 'mmse', 'mlpg', 'mlpg_em'"):
+        save_stft_converter(rich_converter, tmp_path / "x.npz", mode="mlpg_gv")
+    with pytest.raises(ParameterError, match="phase_init: expected one of"):
+        save_stft_converter(rich_converter, tmp_path / "x.npz", phase_init="zero")
+    before = saved.read_bytes()
+    with pytest.raises(GmmvcError, match="already exists and overwrite=False"):
+        save_stft_converter(rich_converter, saved, overwrite=False)
+    assert saved.read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))  # the temporary file is gone
+
+
+def _rewrite(src, dst, edit):
+    """Copy a model file through ``edit(metadata, arrays)``, checksums recomputed."""
+    import hashlib
+    import json
+
+    with np.load(src, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(arrays.pop("gmmvc_metadata").tobytes().decode())
+    edit(meta, arrays)
+    meta["arrays"] = {
+        k: {
+            "dtype": a.dtype.str,
+            "shape": list(a.shape),
+            "sha256": hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest(),
+        }
+        for k, a in arrays.items()
+    }
+    blob = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(dst, gmmvc_metadata=blob, **arrays)
+    return dst
+
+
+def _set(path, value):
+    def edit(meta, arrays):
+        node = meta
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+
+    return edit
+
+
+def _drop_stats(meta, arrays):
+    meta["fields"]["target_stats"] = None
+    del arrays["target_stats.mean"], arrays["target_stats.std"]
+
+
+def _drop_gmm_array(meta, arrays):
+    del arrays["gmm.means"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_set(["fields", "config", "order"], 10), "inconsistent model file: the GMM has 24 source"),
+        (_set(["fields", "config", "n_fft"], 1023), r"invalid 'config'.*n_fft: expected an even"),
+        (_set(["fields", "features"], "mcep"), r"invalid 'features'"),
+        (_drop_stats, "target_stats is missing with normalization 'meanstd'"),
+        (_set(["fields", "source_analysis", "value", "frame_period"], 10.0), "source_analysis"),
+        (_set(["fields", "source_threshold_db"], "loud"), "invalid 'source_threshold_db'"),
+        (_set(["fields", "spectrum"], {}), r"model field\(s\) \['spectrum'\].*upgrade gmmvc"),
+        (_set(["conversion", "mode"], "mlpg_gv"), "conversion settings"),
+        (_set(["format_version"], 2), "model format version 2.*upgrade gmmvc"),
+        (_drop_gmm_array, r"invalid 'gmm'"),
+    ],
+)
+def test_invalid_content_is_named(saved, tmp_path, edit, message):
+    from gmmvc.exceptions import GmmvcError
+    from gmmvc.stft import read_stft_model_file
+
+    bad = _rewrite(saved, tmp_path / "bad.npz", edit)
+    with pytest.raises(GmmvcError, match=message) as info:
+        read_stft_model_file(bad)
+    assert str(bad) in str(info.value)
+
+
+@pytest.mark.parametrize("where", [0.3, 0.6, 0.9])
+def test_corrupt_or_truncated_files_are_refused(saved, tmp_path, where):
+    from gmmvc.exceptions import GmmvcError
+    from gmmvc.stft import read_stft_model_file
+
+    data = bytearray(saved.read_bytes())
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(bytes(data[: int(len(data) * where)]))
+    with pytest.raises(GmmvcError, match="truncated or corrupt|not a gmmvc model file"):
+        read_stft_model_file(cut)
+    data[int(len(data) * where)] ^= 0xFF
+    flipped = tmp_path / "flip.npz"
+    flipped.write_bytes(bytes(data))
+    with pytest.raises(GmmvcError, match="corrupt"):
+        read_stft_model_file(flipped)
+
+
+def test_each_kind_of_model_file_refuses_the_other(saved, tmp_path):
+    from gmmvc.datasets import make_demo_corpus
+    from gmmvc.exceptions import GmmvcError
+    from gmmvc.model import load_model
+    from gmmvc.pipeline import VoiceConverter
+    from gmmvc.stft import read_stft_model_file
+
+    with pytest.raises(GmmvcError, match="an STFT-backend model file, not a WORLD-backend model"):
+        load_model(saved)
+    demo = make_demo_corpus(3)
+    world = VoiceConverter(2, n_alignment_passes=1, analysis=AnalysisConfig(f0_method="dio"))
+    path = world.fit(demo.source, demo.target).save(tmp_path / "world.npz")
+    with pytest.raises(
+        GmmvcError, match="a WORLD-backend model file, not an STFT-backend model file; read it"
+    ):
+        read_stft_model_file(path)
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(GmmvcError, match="not a gmmvc model file"):
+        read_stft_model_file(tmp_path / "notes.txt")
+    with pytest.raises(GmmvcError, match="model file does not exist"):
+        read_stft_model_file(tmp_path / "none.npz")

@@ -29,7 +29,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -490,10 +490,21 @@ MODEL_FORMAT_VERSION = 1
 #: Value of the metadata's ``format`` entry: what marks a gmmvc model file.
 _FORMAT_NAME = "gmmvc-model"
 
+#: ``format`` of the STFT backend's model files (:func:`gmmvc.stft.save_stft_converter`),
+#: which share this layout and its checks.
+_STFT_FORMAT_NAME = "gmmvc-stft-model"
+
+#: Every kind of gmmvc model file: ``format`` -> (what it holds, what reads it).
+_FORMATS = {
+    _FORMAT_NAME: ("a WORLD-backend model", "gmmvc.model.read_model_file or VoiceConverter.load"),
+    _STFT_FORMAT_NAME: ("an STFT-backend model", "gmmvc.stft.read_stft_model_file"),
+}
+
 #: Archive member holding the UTF-8 JSON metadata, as a uint8 array.
 _METADATA_KEY = "gmmvc_metadata"
 
 _Arrays = dict[str, np.ndarray]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -807,10 +818,37 @@ def save_model(
     if missing:  # a field added to ConversionModel without telling the file format
         raise GmmvcError(f"ConversionModel field(s) {missing} have no entry in _MODEL_FIELDS")
 
+    return _write_archive(
+        pathlib.Path(path),
+        format_name=_FORMAT_NAME,
+        format_version=MODEL_FORMAT_VERSION,
+        conversion=dataclasses.asdict(settings),
+        obj=model,
+        codecs=_MODEL_FIELDS,
+        overwrite=overwrite,
+    )
+
+
+def _write_archive(
+    path: pathlib.Path,
+    *,
+    format_name: str,
+    format_version: int,
+    conversion: dict[str, Any],
+    obj: Any,
+    codecs: Mapping[str, _Codec],
+    overwrite: bool,
+) -> pathlib.Path:
+    """Write ``obj``'s fields, by ``codecs``, as a gmmvc model file (any backend's).
+
+    The metadata holds the format name and version, the gmmvc version, the
+    creation time, the default ``conversion`` settings, each field's JSON and
+    the dtype, shape and SHA-256 of every array.
+    """
     fields_meta: dict[str, Any] = {}
     arrays: _Arrays = {}
-    for name, codec in _MODEL_FIELDS.items():
-        meta, field_arrays = codec.encode(getattr(model, name))
+    for name, codec in codecs.items():
+        meta, field_arrays = codec.encode(getattr(obj, name))
         fields_meta[name] = meta
         for sub, arr in field_arrays.items():
             arr = np.ascontiguousarray(arr)
@@ -818,11 +856,11 @@ def save_model(
                 raise GmmvcError(f"{name}.{sub}: object arrays cannot be stored without pickle")
             arrays[f"{name}.{sub}"] = arr
     metadata = {
-        "format": _FORMAT_NAME,
-        "format_version": MODEL_FORMAT_VERSION,
+        "format": format_name,
+        "format_version": format_version,
         "gmmvc_version": __version__,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "conversion": dataclasses.asdict(settings),
+        "conversion": _json_value(conversion),
         "fields": fields_meta,
         "arrays": {
             key: {"dtype": arr.dtype.str, "shape": list(arr.shape), "sha256": _sha256(arr)}
@@ -830,7 +868,7 @@ def save_model(
         },
     }
     blob = np.frombuffer(json.dumps(metadata, sort_keys=True).encode("utf-8"), dtype=np.uint8)
-    return _write_atomic(pathlib.Path(path), {_METADATA_KEY: blob, **arrays}, overwrite)
+    return _write_atomic(path, {_METADATA_KEY: blob, **arrays}, overwrite)
 
 
 def load_model(path: str | os.PathLike[str]) -> ConversionModel:
@@ -931,6 +969,15 @@ def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
     >>> content.model.source_f0 == model.source_f0, content.format_version
     (True, 1)
     """
+    return _open_archive(path, _read_archive)
+
+
+def _open_archive(path: str | os.PathLike[str], read: Callable[[pathlib.Path, Any], _T]) -> _T:
+    """Open a model file without pickle and return ``read(path, npz_file)``.
+
+    A missing, unreadable, foreign, truncated or corrupt file, or one holding
+    pickles, is a GmmvcError naming the file.
+    """
     p = pathlib.Path(path)
     if not p.exists():
         raise GmmvcError(f"{p}: model file does not exist; check the path")
@@ -948,7 +995,7 @@ def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
         )
     try:
         with np.load(p, allow_pickle=False) as data:
-            return _read_archive(p, data)
+            return read(p, data)
     except GmmvcError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as exc:
@@ -965,69 +1012,9 @@ def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
 
 def _read_archive(p: pathlib.Path, data: Any) -> ModelFile:
     """Decode and check an open ``NpzFile``; every problem is a GmmvcError naming ``p``."""
-    if _METADATA_KEY not in data.files:
-        raise GmmvcError(
-            f"{p}: not a gmmvc model file (a .npz archive without gmmvc metadata, holding "
-            f"{', '.join(sorted(data.files)[:5]) or 'nothing'}); expected a file written by "
-            "'gmmvc train' or save_model"
-        )
-    raw = data[_METADATA_KEY]
-    try:
-        if raw.dtype != np.uint8 or raw.ndim != 1:
-            raise ValueError(f"metadata is a {raw.dtype} array of shape {raw.shape}")
-        metadata = json.loads(raw.tobytes().decode("utf-8"))
-        if not isinstance(metadata, dict):
-            raise ValueError("metadata is not a JSON object")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise GmmvcError(f"{p}: model file metadata is corrupt ({exc})") from None
-    if metadata.get("format") != _FORMAT_NAME:
-        raise GmmvcError(
-            f"{p}: not a gmmvc model file (metadata format {metadata.get('format')!r}, "
-            f"expected {_FORMAT_NAME!r})"
-        )
-    version = metadata.get("format_version")
-    writer = metadata.get("gmmvc_version", "an unknown version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise GmmvcError(f"{p}: model file metadata is corrupt (format_version {version!r})")
-    if version > MODEL_FORMAT_VERSION:
-        raise GmmvcError(
-            f"{p}: written by gmmvc {writer} in model format version {version}, but this "
-            f"gmmvc ({__version__}) reads versions up to {MODEL_FORMAT_VERSION}; upgrade "
-            "gmmvc (python -m pip install -U gmmvc)"
-        )
-    _check_keys(
-        metadata,
-        {"format", "format_version", "gmmvc_version", "created", "conversion", "fields", "arrays"},
-        where=f"{p}: model file metadata",
-    )
-    arrays = _read_arrays(p, data, metadata["arrays"])
-
-    stored = metadata["fields"]
-    if not isinstance(stored, dict):
-        raise GmmvcError(f"{p}: model file metadata is corrupt ('fields' is not an object)")
-    unknown = sorted(set(stored) - set(_MODEL_FIELDS))
-    if unknown:
-        raise GmmvcError(
-            f"{p}: holds model field(s) {unknown} that this gmmvc ({__version__}) does not "
-            f"know (written by gmmvc {writer}); upgrade gmmvc"
-        )
-    defaults = {
-        f.name
-        for f in dataclasses.fields(ConversionModel)
-        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-    }
-    kwargs: dict[str, Any] = {}
-    for name, codec in _MODEL_FIELDS.items():
-        prefix = f"{name}."
-        field_arrays = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-        if name not in stored:
-            if name in defaults:
-                continue
-            raise GmmvcError(f"{p}: model file lacks the {name!r} field; it is incomplete")
-        try:
-            kwargs[name] = codec.decode(stored[name], field_arrays)
-        except (GmmvcError, KeyError, TypeError, ValueError) as exc:
-            raise GmmvcError(f"{p}: invalid {name!r} in the model file ({exc})") from None
+    metadata, arrays = _checked_metadata(p, data, _FORMAT_NAME, MODEL_FORMAT_VERSION)
+    version, writer = metadata["format_version"], metadata["gmmvc_version"]
+    kwargs = _decode_fields(p, metadata, arrays, _MODEL_FIELDS, ConversionModel)
     model = ConversionModel(**kwargs)
     _check_consistency(p, model)
 
@@ -1047,6 +1034,116 @@ def _read_archive(p: pathlib.Path, data: Any) -> ModelFile:
         gmmvc_version=str(writer),
         created=str(metadata["created"]),
     )
+
+
+def _file_format(path: str | os.PathLike[str]) -> str:
+    """Return the ``format`` of a gmmvc model file (a key of ``_FORMATS``), reading only that."""
+
+    def read(p: pathlib.Path, data: Any) -> str:
+        found = _metadata(p, data).get("format")
+        if not (isinstance(found, str) and found in _FORMATS):
+            raise GmmvcError(
+                f"{p}: not a gmmvc model file (metadata format {found!r}, expected one of "
+                f"{sorted(_FORMATS)})"
+            )
+        return found
+
+    return _open_archive(path, read)
+
+
+def _metadata(p: pathlib.Path, data: Any) -> dict[str, Any]:
+    """Return the JSON metadata of an open ``NpzFile``; its format is not checked yet."""
+    if _METADATA_KEY not in data.files:
+        raise GmmvcError(
+            f"{p}: not a gmmvc model file (a .npz archive without gmmvc metadata, holding "
+            f"{', '.join(sorted(data.files)[:5]) or 'nothing'}); expected a file written by "
+            "'gmmvc train' or save_model"
+        )
+    raw = data[_METADATA_KEY]
+    try:
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            raise ValueError(f"metadata is a {raw.dtype} array of shape {raw.shape}")
+        metadata = json.loads(raw.tobytes().decode("utf-8"))
+        if not isinstance(metadata, dict):
+            raise ValueError("metadata is not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise GmmvcError(f"{p}: model file metadata is corrupt ({exc})") from None
+    return metadata
+
+
+def _checked_metadata(
+    p: pathlib.Path, data: Any, format_name: str, max_version: int
+) -> tuple[dict[str, Any], _Arrays]:
+    """Return the metadata and checked arrays of a ``format_name`` file, version <= max_version."""
+    metadata = _metadata(p, data)
+    found = metadata.get("format")
+    if found != format_name:
+        if isinstance(found, str) and found in _FORMATS:
+            raise GmmvcError(
+                f"{p}: {_FORMATS[found][0]} file, not {_FORMATS[format_name][0]} file; read it "
+                f"with {_FORMATS[found][1]} ('gmmvc convert', 'evaluate' and 'info' take either)"
+            )
+        raise GmmvcError(
+            f"{p}: not a gmmvc model file (metadata format {found!r}, expected {format_name!r})"
+        )
+    version = metadata.get("format_version")
+    writer = metadata.get("gmmvc_version", "an unknown version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise GmmvcError(f"{p}: model file metadata is corrupt (format_version {version!r})")
+    if version > max_version:
+        raise GmmvcError(
+            f"{p}: written by gmmvc {writer} in model format version {version}, but this "
+            f"gmmvc ({__version__}) reads versions up to {max_version}; upgrade "
+            "gmmvc (python -m pip install -U gmmvc)"
+        )
+    _check_keys(
+        metadata,
+        {"format", "format_version", "gmmvc_version", "created", "conversion", "fields", "arrays"},
+        where=f"{p}: model file metadata",
+    )
+    metadata["gmmvc_version"] = str(writer)
+    return metadata, _read_arrays(p, data, metadata["arrays"])
+
+
+def _decode_fields(
+    p: pathlib.Path,
+    metadata: dict[str, Any],
+    arrays: _Arrays,
+    codecs: Mapping[str, _Codec],
+    cls: type,
+) -> dict[str, Any]:
+    """Decode the stored fields by ``codecs`` into keyword arguments of ``cls``.
+
+    Fields missing from the file take their default; unknown fields ask for an
+    upgrade; a field that does not decode is named.
+    """
+    stored = metadata["fields"]
+    if not isinstance(stored, dict):
+        raise GmmvcError(f"{p}: model file metadata is corrupt ('fields' is not an object)")
+    unknown = sorted(set(stored) - set(codecs))
+    if unknown:
+        raise GmmvcError(
+            f"{p}: holds model field(s) {unknown} that this gmmvc ({__version__}) does not "
+            f"know (written by gmmvc {metadata['gmmvc_version']}); upgrade gmmvc"
+        )
+    defaults = {
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    }
+    kwargs: dict[str, Any] = {}
+    for name, codec in codecs.items():
+        prefix = f"{name}."
+        field_arrays = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+        if name not in stored:
+            if name in defaults:
+                continue
+            raise GmmvcError(f"{p}: model file lacks the {name!r} field; it is incomplete")
+        try:
+            kwargs[name] = codec.decode(stored[name], field_arrays)
+        except (GmmvcError, KeyError, TypeError, ValueError) as exc:
+            raise GmmvcError(f"{p}: invalid {name!r} in the model file ({exc})") from None
+    return kwargs
 
 
 def _read_arrays(p: pathlib.Path, data: Any, specs: Any) -> _Arrays:
