@@ -5,8 +5,15 @@ line on stderr, a traceback only with ``--verbose``), 2 on a usage error.
 
 Commands: ``train`` (two folders or lists of parallel recordings -> a model
 file), ``convert`` (model + audio -> converted wavs), ``evaluate`` (model +
-held-out pairs -> distortion figures), ``info`` (what a model file holds) and
-``demo`` (everything on a generated corpus, no data needed).
+held-out pairs -> distortion figures), ``info`` (what a model file holds),
+``roundtrip`` (how much the STFT and WORLD analysis/synthesis round trips
+change real speech) and ``demo`` (everything on a generated corpus, no data
+needed).
+
+``train --backend stft`` trains the spectrogram route (:mod:`gmmvc.stft`:
+mel features, Griffin-Lim resynthesis, F0 untouched) instead of WORLD. Its
+model file says which backend wrote it, and ``convert``, ``evaluate`` and
+``info`` read either kind.
 
 Progress bars (tqdm) go to stderr when it is a terminal and ``--quiet`` is
 not given; log messages go to stderr too, results to stdout.
@@ -34,6 +41,10 @@ from . import __version__
 from .config import F0_METHODS
 from .exceptions import GmmvcError
 from .model import CONVERSION_MODES, SYNTHESIS_METHODS
+from .stft import PHASE_INITS, STFT_FEATURES, STFT_MODES
+
+#: Analysis/synthesis backends of ``gmmvc train --backend``.
+BACKENDS = ("world", "stft")
 
 __all__ = ["get_parser", "main"]
 
@@ -45,6 +56,8 @@ examples:
   gmmvc convert sm1-tf1.npz vcc2016/SM1 --pattern '2000*' -o converted/
   gmmvc evaluate sm1-tf1.npz vcc2016/SM1 vcc2016/TF1 --pattern '2000*'
   gmmvc info sm1-tf1.npz
+  gmmvc train vcc2016/SM1 vcc2016/TF1 --pattern '100*' -o stft.npz --backend stft
+  gmmvc roundtrip vcc2016/SM1 --pattern '2000*' --iters 16 32 64 100
   gmmvc demo
 
 Run 'gmmvc COMMAND --help' for the options of a command.
@@ -86,6 +99,16 @@ def _weight(text: str) -> float:
     return value
 
 
+def _momentum(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a momentum in [0, 1], got {text!r}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -100,7 +123,22 @@ def _positive_float(text: str) -> float:
 
 
 def get_parser() -> argparse.ArgumentParser:
-    """Build the argument parser of the ``gmmvc`` command."""
+    """Build the argument parser of the ``gmmvc`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        One sub-command per job; each command's function is ``func``.
+
+    Examples
+    --------
+    >>> args = get_parser().parse_args(
+    ...     ["train", "SM1", "TM1", "-o", "stft.npz", "--backend", "stft", "-m", "16"])
+    >>> args.command, args.backend, args.mixtures, args.mode
+    ('train', 'stft', 16, 'mlpg')
+    >>> get_parser().parse_args(["roundtrip", "SM1", "--iters", "16", "100"]).iters
+    [16, 100]
+    """
     # -v/-q are accepted before and after the command; SUPPRESS keeps a command's
     # parser from resetting what was given before it.
     verbosity = argparse.ArgumentParser(add_help=False)
@@ -174,6 +212,13 @@ def get_parser() -> argparse.ArgumentParser:
         default=32,
         help="GMM mixture components (default: 32)",
     )
+    train.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="world",
+        help="WORLD vocoder features with F0 conversion, or the STFT route: mel features, "
+        "Griffin-Lim resynthesis, F0 kept (default: world)",
+    )
     _add_conversion_options(train, stored=True)
     train.add_argument(
         "--convert-aperiodicity",
@@ -225,6 +270,14 @@ def get_parser() -> argparse.ArgumentParser:
         help="cache analysed features in DIR (keyed by audio content and settings)",
     )
     train.add_argument("--overwrite", action="store_true", help="replace an existing model file")
+    stft_options = train.add_argument_group("STFT backend (--backend stft)")
+    stft_options.add_argument(
+        "--features",
+        choices=STFT_FEATURES,
+        help="GMM features: the mel-cepstrum c1-c24 of the log-mel spectrogram, or the whole "
+        "log-mel spectrogram (default: mfcc)",
+    )
+    _add_stft_options(stft_options, stored=True)
     train.set_defaults(func=_cmd_train)
 
     # -- convert
@@ -250,6 +303,7 @@ def get_parser() -> argparse.ArgumentParser:
     )
     _add_pattern(convert, "in folders, convert the files whose names match, e.g. '2000*'")
     _add_conversion_options(convert)
+    _add_stft_options(convert.add_argument_group("STFT-backend models"))
     _add_jobs(convert, "conversion")
     convert.add_argument("--overwrite", action="store_true", help="replace existing output files")
     convert.set_defaults(func=_cmd_convert)
@@ -270,6 +324,7 @@ def get_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("target", metavar="TARGET", help="target speaker: folder or text list")
     _add_pattern(evaluate, "evaluate on the files whose names match, e.g. '2000*'")
     _add_conversion_options(evaluate)
+    _add_stft_options(evaluate.add_argument_group("STFT-backend models"))
     _add_jobs(evaluate, "evaluation")
     evaluate.add_argument("--json", action="store_true", help="print the results as JSON")
     evaluate.set_defaults(func=_cmd_evaluate)
@@ -285,6 +340,56 @@ def get_parser() -> argparse.ArgumentParser:
     info.add_argument("model", metavar="MODEL", type=pathlib.Path, help="model file")
     info.add_argument("--json", action="store_true", help="print the description as JSON")
     info.set_defaults(func=_cmd_info)
+
+    # -- roundtrip
+    roundtrip = command(
+        "roundtrip",
+        "measure what the STFT and WORLD analysis/synthesis round trips do to real speech",
+        "Take each recording through audio -> |STFT| -> Griffin-Lim, audio -> |STFT| -> "
+        "log-mel -> NNLS -> Griffin-Lim and audio -> WORLD features -> WORLD, re-analyse "
+        "each output and compare it with the original frame by frame: mel-cepstral "
+        "distortion, log-spectral distance, F0 RMSE and median error, voicing error and "
+        "spectral convergence, for each Griffin-Lim iteration count and momentum. Give one "
+        "speaker's recordings: the F0 range and speech threshold are estimated from them.",
+        "example:\n  gmmvc roundtrip vcc2016/SM1 --pattern '2000*' --iters 16 32 64 100",
+    )
+    roundtrip.add_argument(
+        "inputs", metavar="AUDIO", nargs="+", help="audio files, folders or text lists"
+    )
+    _add_pattern(roundtrip, "in folders, measure the files whose names match, e.g. '2000*'")
+    roundtrip.add_argument(
+        "--iters",
+        metavar="N",
+        type=_positive_int,
+        nargs="+",
+        default=[16, 32, 64, 100],
+        help="Griffin-Lim iteration counts (default: 16 32 64 100)",
+    )
+    roundtrip.add_argument(
+        "--momenta",
+        metavar="M",
+        type=_momentum,
+        nargs="+",
+        default=[0.99],
+        help="Griffin-Lim momenta in [0, 1]; 0 is the original algorithm (default: 0.99)",
+    )
+    roundtrip.add_argument(
+        "--fs",
+        metavar="HZ",
+        type=_positive_int,
+        default=16000,
+        help="sample rate the audio is analysed at (default: 16000)",
+    )
+    roundtrip.add_argument(
+        "--seed",
+        metavar="N",
+        type=int,
+        default=0,
+        help="seed of Griffin-Lim's random initial phase (default: 0)",
+    )
+    _add_jobs(roundtrip, "the files")
+    roundtrip.add_argument("--json", action="store_true", help="print the results as JSON")
+    roundtrip.set_defaults(func=_cmd_roundtrip)
 
     # -- demo
     demo = command(
@@ -332,6 +437,25 @@ def _add_jobs(parser: argparse.ArgumentParser, what: str) -> None:
         type=_jobs,
         default=1,
         help=f"parallel processes for {what} (-1: all cores; default: 1)",
+    )
+
+
+def _add_stft_options(group: Any, *, stored: bool = False) -> None:
+    """--phase-init and --gl-iters: STFT-backend defaults to store, or overrides."""
+    suffix = (
+        "; stored as the model's default (default: {})" if stored else " (default: the model's)"
+    )
+    group.add_argument(
+        "--phase-init",
+        choices=PHASE_INITS,
+        help="Griffin-Lim's initial phase: the source recording's or random"
+        + suffix.format("source"),
+    )
+    group.add_argument(
+        "--gl-iters",
+        metavar="N",
+        type=_positive_int,
+        help="Griffin-Lim iterations" + suffix.format("100"),
     )
 
 
@@ -389,8 +513,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise GmmvcError(f"{out} already exists; pass --overwrite or choose another name")
     if not out.parent.is_dir():
         raise GmmvcError(f"-o {out}: folder {out.parent} does not exist; create it first")
+    if args.backend == "stft":
+        _check_stft_training_options(args)
+        stft_config = _stft_config(args.fs, args.frame_period, args.gl_iters or 100)
+    else:
+        _refuse(args, ("features", "phase_init", "gl_iters"), "the STFT backend (--backend stft)")
     pairs = paired_files(args.source, args.target, pattern=args.pattern)
     logger.info("training on %d pairs from %s and %s", len(pairs), args.source, args.target)
+    if args.backend == "stft":
+        return _train_stft(args, stft_config, pairs, out)
     vc = VoiceConverter(
         n_components=args.mixtures,
         mode=args.mode,
@@ -422,11 +553,207 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse(args: argparse.Namespace, names: Sequence[str], owner: str) -> None:
+    """Refuse options given on the command line that only ``owner`` takes."""
+    given = [n for n in names if getattr(args, n) is not None]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise GmmvcError(f"{flag} applies to {owner} only; drop it")
+
+
+def _check_stft_training_options(args: argparse.Namespace) -> None:
+    """Refuse the WORLD-only training options that differ from their defaults."""
+    world_only = [
+        (args.mode == "mlpg_gv", "--mode mlpg_gv", f"use one of {', '.join(STFT_MODES)}"),
+        (args.gv_weight != 0.0, "--gv-weight", "the STFT backend has no GV postfilter"),
+        (args.ms_weight != 0.0, "--ms-weight", "the STFT backend has no MS postfilter"),
+        (args.synthesis != "world", "--synthesis", "the STFT backend uses Griffin-Lim"),
+        (args.convert_aperiodicity, "--convert-aperiodicity", "the STFT backend has none"),
+        (args.cache is not None, "--cache", "the STFT backend analyses without a cache"),
+    ]
+    for given, flag, why in world_only:
+        if given:
+            raise GmmvcError(f"{flag} applies to the WORLD backend only ({why}); drop it")
+
+
+def _stft_config(fs: int, frame_period: float, n_iter: int) -> Any:
+    """STFT settings framed as WORLD's at ``fs`` and ``frame_period`` (5 ms, 25 ms window)."""
+    from .config import AnalysisConfig
+    from .stft import StftConfig
+
+    hop = fs * frame_period / 1000.0
+    if not hop.is_integer():
+        raise GmmvcError(
+            f"--frame-period {frame_period:g}: the STFT backend needs a whole number of "
+            f"samples per frame, and {frame_period:g} ms at {fs} Hz is {hop:g}; choose e.g. 5"
+        )
+    n_fft = int(AnalysisConfig(fs=fs).resolved().fft_size or 1024)
+    win = min(n_fft, max(int(hop), round(0.025 * fs)))
+    return StftConfig(fs=fs, n_fft=n_fft, hop_length=int(hop), win_length=win, n_iter=n_iter)
+
+
+def _read_all(paths: Sequence[pathlib.Path], fs: int, args: argparse.Namespace) -> list[Any]:
+    """Read audio files resampled to ``fs`` over ``--jobs`` workers."""
+    from .pipeline import _map
+
+    return _map(
+        _read_one,
+        [(p, fs) for p in paths],
+        n_jobs=args.jobs,
+        progress=args.progress,
+        desc="reading",
+    )
+
+
+def _read_one(path: pathlib.Path, fs: int) -> Any:
+    from .audio import read_audio
+
+    return read_audio(path, fs=fs)[0]
+
+
+def _train_stft(
+    args: argparse.Namespace,
+    cfg: Any,
+    pairs: Sequence[tuple[pathlib.Path, pathlib.Path]],
+    out: pathlib.Path,
+) -> int:
+    from .stft import estimate_speaker_analysis, fit_stft_converter, save_stft_converter
+
+    t0 = time.perf_counter()
+    source = _read_all([s for s, _ in pairs], cfg.fs, args)
+    target = _read_all([t for _, t in pairs], cfg.fs, args)
+    analyses = [
+        estimate_speaker_analysis(wavs, config=cfg, f0_method=args.f0_method, n_jobs=args.jobs)
+        for wavs in (source, target)
+    ]
+    conv = fit_stft_converter(
+        source,
+        target,
+        config=cfg,
+        features=args.features or "mfcc",
+        n_components=args.mixtures,
+        n_alignment_passes=args.passes,
+        max_iter=args.max_iter,
+        random_state=args.seed,
+        source_analysis=analyses[0],
+        target_analysis=analyses[1],
+    )
+    seconds = {
+        "source_seconds": round(sum(x.shape[0] for x in source) / cfg.fs, 3),
+        "target_seconds": round(sum(x.shape[0] for x in target) / cfg.fs, 3),
+    }
+    conv = dataclasses.replace(conv, info={**conv.info, **seconds})
+    elapsed = time.perf_counter() - t0
+    save_stft_converter(
+        conv, out, mode=args.mode, phase_init=args.phase_init or "source", overwrite=args.overwrite
+    )
+    print(
+        f"trained on {len(pairs)} pairs ({seconds['source_seconds']:.0f} s of source speech, "
+        f"{conv.info['n_joint_frames']} joint frames, {args.mixtures} mixtures, "
+        f"{args.passes} passes; STFT backend, {conv.features} features) in {_duration(elapsed)}"
+    )
+    print(f"model written to {out}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- STFT models
+
+
+@dataclasses.dataclass(frozen=True)
+class _StftSettings:
+    """How an STFT-backend model converts: the file's defaults with command-line overrides."""
+
+    mode: str
+    phase_init: str
+    n_iter: int
+
+    def describe(self, features: str) -> str:
+        return (
+            f"STFT backend ({features}), mode {self.mode}, Griffin-Lim {self.n_iter} iterations "
+            f"from {'the source' if self.phase_init == 'source' else 'random'} phase, "
+            "F0 not converted"
+        )
+
+
+def _model_backend(path: pathlib.Path) -> str:
+    """'stft' or 'world': which backend wrote a model file (only its metadata is read)."""
+    from .model import _STFT_FORMAT_NAME, _file_format
+
+    return "stft" if _file_format(path) == _STFT_FORMAT_NAME else "world"
+
+
+def _load_stft(args: argparse.Namespace) -> tuple[Any, _StftSettings]:
+    """Return the STFT converter of ``args.model`` and the settings to run it with."""
+    from .stft import read_stft_model_file
+
+    _refuse(args, ("gv_weight", "ms_weight", "synthesis"), "WORLD-backend models")
+    if args.mode is not None and args.mode not in STFT_MODES:
+        raise GmmvcError(
+            f"--mode {args.mode}: {args.model} is an STFT-backend model, which converts with "
+            f"{', '.join(STFT_MODES)}"
+        )
+    saved = read_stft_model_file(args.model)
+    settings = _StftSettings(
+        mode=args.mode or saved.mode,
+        phase_init=args.phase_init or saved.phase_init,
+        n_iter=args.gl_iters or saved.converter.config.n_iter,
+    )
+    return saved.converter, settings
+
+
+def _convert_one_stft(
+    conv: Any, settings: _StftSettings, source: pathlib.Path, output: pathlib.Path, overwrite: bool
+) -> str:
+    """Convert one file with an STFT-backend converter (a joblib job)."""
+    from .audio import read_audio, write_audio
+
+    x, _ = read_audio(source, fs=conv.config.fs)
+    try:
+        y = conv.convert(
+            x, mode=settings.mode, phase_init=settings.phase_init, n_iter=settings.n_iter
+        )
+    except GmmvcError as exc:  # e.g. a silent file: say which one
+        raise type(exc)(f"{source}: {exc}") from exc
+    return str(write_audio(output, y, conv.config.fs, overwrite=overwrite))
+
+
+def _evaluate_one_stft(
+    conv: Any, settings: _StftSettings, source: pathlib.Path, target: pathlib.Path
+) -> Any:
+    """Score one held-out pair with an STFT-backend converter (a joblib job)."""
+    from .audio import read_audio
+    from .stft import evaluate_stft_converter
+
+    xs, _ = read_audio(source, fs=conv.config.fs)
+    xt, _ = read_audio(target, fs=conv.config.fs)
+    try:
+        (ev,) = evaluate_stft_converter(
+            conv,
+            [xs],
+            [xt],
+            mode=settings.mode,
+            phase_init=settings.phase_init,
+            n_iter=settings.n_iter,
+        )
+    except GmmvcError as exc:
+        raise type(exc)(f"{source} / {target}: {exc}") from exc
+    return ev
+
+
 def _cmd_convert(args: argparse.Namespace) -> int:
     from .datasets import audio_files
     from .pipeline import VoiceConverter, _map
 
-    vc = VoiceConverter.load(args.model, **_conversion_overrides(args))
+    if _model_backend(args.model) == "stft":
+        conv, stft_settings = _load_stft(args)
+        description = stft_settings.describe(conv.features)
+        job: Any = _convert_one_stft
+        model_args: tuple[Any, ...] = (conv, stft_settings)
+    else:
+        _refuse(args, ("phase_init", "gl_iters"), "STFT-backend models")
+        vc = VoiceConverter.load(args.model, **_conversion_overrides(args))
+        description = _describe_settings(vc.settings)
+        job, model_args = _convert_one, (vc,)
     inputs = audio_files(args.inputs, pattern=args.pattern)
     outdir: pathlib.Path = args.output_dir
     if outdir.exists() and not outdir.is_dir():
@@ -457,16 +784,11 @@ def _cmd_convert(args: argparse.Namespace) -> int:
             "pass --overwrite or choose another -o folder"
         )
     outdir.mkdir(parents=True, exist_ok=True)
-    logger.info(
-        "converting %d files with %s (%s)",
-        len(inputs),
-        args.model,
-        _describe_settings(vc.settings),
-    )
+    logger.info("converting %d files with %s (%s)", len(inputs), args.model, description)
     t0 = time.perf_counter()
     _map(
-        _convert_one,
-        [(vc, src, dst, args.overwrite) for src, dst in zip(inputs, outputs)],
+        job,
+        [(*model_args, src, dst, args.overwrite) for src, dst in zip(inputs, outputs)],
         n_jobs=args.jobs,
         progress=args.progress,
         desc="converting",
@@ -484,14 +806,38 @@ def _convert_one(vc: Any, source: pathlib.Path, output: pathlib.Path, overwrite:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .datasets import paired_files
-    from .pipeline import VoiceConverter
+    from .pipeline import VoiceConverter, _map
 
-    vc = VoiceConverter.load(
-        args.model, n_jobs=args.jobs, progress=args.progress, **_conversion_overrides(args)
-    )
-    pairs = paired_files(args.source, args.target, pattern=args.pattern)
-    logger.info("evaluating on %d pairs (%s)", len(pairs), _describe_settings(vc.settings))
-    scores = vc.evaluate([s for s, _ in pairs], [t for _, t in pairs])
+    settings: dict[str, Any]
+    if _model_backend(args.model) == "stft":
+        conv, stft_settings = _load_stft(args)
+        if conv.source_analysis is None or conv.target_analysis is None:
+            raise GmmvcError(
+                f"{args.model}: holds no speaker settings to score with (trained in Python "
+                "without source_analysis and target_analysis); train it with 'gmmvc train "
+                "--backend stft' or pass them to fit_stft_converter"
+            )
+        pairs = paired_files(args.source, args.target, pattern=args.pattern)
+        description = stft_settings.describe(conv.features)
+        logger.info("evaluating on %d pairs (%s)", len(pairs), description)
+        scores = _map(
+            _evaluate_one_stft,
+            [(conv, stft_settings, s, t) for s, t in pairs],
+            n_jobs=args.jobs,
+            progress=args.progress,
+            desc="evaluating",
+        )
+        settings = {"backend": "stft", **dataclasses.asdict(stft_settings)}
+    else:
+        _refuse(args, ("phase_init", "gl_iters"), "STFT-backend models")
+        vc = VoiceConverter.load(
+            args.model, n_jobs=args.jobs, progress=args.progress, **_conversion_overrides(args)
+        )
+        pairs = paired_files(args.source, args.target, pattern=args.pattern)
+        description = _describe_settings(vc.settings)
+        logger.info("evaluating on %d pairs (%s)", len(pairs), description)
+        scores = vc.evaluate([s for s, _ in pairs], [t for _, t in pairs])
+        settings = dataclasses.asdict(vc.settings)
     keys = ("mcd_db", "f0_rmse_cents", "vuv_error")
     rows: list[dict[str, Any]] = [
         {
@@ -510,7 +856,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         report = {
             "model": str(args.model),
-            "settings": dataclasses.asdict(vc.settings),
+            "settings": settings,
             "n_pairs": len(rows),
             "pairs": rows,
             "mean": mean,
@@ -518,7 +864,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
         return 0
     width = max(12, *(len(pathlib.Path(r["source"]).stem) + 2 for r in rows))
-    print(f"{len(rows)} pairs; {_describe_settings(vc.settings)}")
+    print(f"{len(rows)} pairs; {description}")
     print("MCD: mel-cepstral distortion (dB); F0: log-F0 RMSE (cents); V/UV: voicing error (%)")
     print(
         f"{'':<{width}}{'MCD':^16}{'F0':^16}{'V/UV':^14}\n"
@@ -550,6 +896,8 @@ def _describe_settings(settings: Any) -> str:
 def _cmd_info(args: argparse.Namespace) -> int:
     from .model import read_model_file
 
+    if _model_backend(args.model) == "stft":
+        return _info_stft(args)
     saved = read_model_file(args.model)
     model = saved.model
     gmm = model.gmm
@@ -633,6 +981,162 @@ def _cmd_info(args: argparse.Namespace) -> int:
         if parts:
             lines.append(f"  {label:<12} {', '.join(parts)}")
     print("\n".join(lines))
+    return 0
+
+
+def _info_stft(args: argparse.Namespace) -> int:
+    from .stft import read_stft_model_file
+
+    saved = read_stft_model_file(args.model)
+    conv = saved.converter
+    cfg, gmm, info = conv.config, conv.gmm, conv.info
+    size = args.model.stat().st_size
+    settings = _StftSettings(saved.mode, saved.phase_init, cfg.n_iter)
+    scoring = {
+        who: None if ana is None else ana.to_dict()
+        for who, ana in (("source", conv.source_analysis), ("target", conv.target_analysis))
+    }
+    if args.json:
+        description = {
+            "file": str(args.model),
+            "file_bytes": size,
+            "backend": "stft",
+            "format_version": saved.format_version,
+            "gmmvc_version": saved.gmmvc_version,
+            "created": saved.created,
+            "conversion": {"mode": saved.mode, "phase_init": saved.phase_init},
+            "features": conv.features,
+            "stft": cfg.to_dict(),
+            "gmm": {
+                "n_components": int(gmm.n_components),
+                "n_source_dims": int(gmm.n_source_dims_),
+                "n_joint_dims": int(gmm.means_.shape[1]),
+                "em_converged": bool(gmm.converged_),
+                "em_iterations": int(gmm.n_iter_),
+            },
+            "windows": [list(w) for w in conv.windows],
+            "speech_threshold_db": {
+                "source": conv.source_threshold_db,
+                "target": conv.target_threshold_db,
+            },
+            "scoring_analysis": scoring,
+            "training": info,
+        }
+        print(json.dumps(description, indent=2, default=str))
+        return 0
+    if conv.features == "mfcc":
+        feats = f"mel-cepstrum c1-c{cfg.order} of {cfg.n_mels} mel bands"
+    else:
+        feats = f"log-mel spectrogram of {cfg.n_mels} bands"
+    fmax = cfg.fs / 2 if cfg.fmax is None else cfg.fmax
+    lines = [
+        f"{args.model}: gmmvc STFT-backend model ({size / 1e6:.1f} MB), format version "
+        f"{saved.format_version}, written by gmmvc {saved.gmmvc_version} on {saved.created}",
+        f"  conversion   {settings.describe(conv.features)} (defaults)",
+        f"  GMM          {gmm.n_components} mixtures, full covariance, {gmm.means_.shape[1]} "
+        f"joint dims ({gmm.n_source_dims_} source: {feats} with {len(conv.windows)} windows)",
+        f"  analysis     {cfg.fs} Hz, hop {cfg.hop_length} ({cfg.frame_period:g} ms), "
+        f"{cfg.window} window {cfg.win_length}, FFT {cfg.n_fft}, mel {cfg.fmin:g}-{fmax:g} Hz, "
+        f"normalization {cfg.normalization}, pre-emphasis "
+        f"{f'{cfg.preemphasis:g}' if cfg.preemphasis else 'off'}",
+        f"  speech       STFT frame power above {conv.source_threshold_db:.1f} dB (source), "
+        f"{conv.target_threshold_db:.1f} dB (target)",
+    ]
+    for who, ana in (("source", conv.source_analysis), ("target", conv.target_analysis)):
+        if ana is not None:
+            label = "scoring" if who == "source" else ""
+            lines.append(
+                f"  {label:<12} {who}: WORLD {ana.f0_method}, F0 search {ana.f0_floor:.0f}-"
+                f"{ana.f0_ceil:.0f} Hz, speech above {ana.power_threshold_db:.1f} dB"
+            )
+    data = [f"{info['n_utterances']} utterance pairs"] if "n_utterances" in info else []
+    if "source_seconds" in info:
+        data.append(
+            f"{info['source_seconds'] / 60:.1f} min source / "
+            f"{info.get('target_seconds', 0.0) / 60:.1f} min target audio"
+        )
+    if "n_joint_frames" in info:
+        data.append(f"{info['n_joint_frames']} joint frames")
+    fitting = []
+    if "n_alignment_passes" in info:
+        fitting.append(f"{info['n_alignment_passes']} alignment passes")
+    if "em_converged" in info:
+        converged = "converged" if info["em_converged"] else "did not converge"
+        fitting.append(f"last EM {converged} in {info.get('em_iterations', '?')} iterations")
+    for label, parts in (("training", data), ("", fitting)):
+        if parts:
+            lines.append(f"  {label:<12} {', '.join(parts)}")
+    print("\n".join(lines))
+    return 0
+
+
+def _cmd_roundtrip(args: argparse.Namespace) -> int:
+    from .datasets import audio_files
+    from .stft import ResynthesisScore, roundtrip_table
+
+    paths = audio_files(args.inputs, pattern=args.pattern)
+    cfg = _stft_config(args.fs, 5.0, 100)
+    waves = _read_all(paths, cfg.fs, args)
+    logger.info("measuring round trips of %d files", len(paths))
+    t0 = time.perf_counter()
+    rows = roundtrip_table(
+        waves,
+        config=cfg,
+        n_iters=args.iters,
+        momenta=args.momenta,
+        random_state=args.seed,
+        n_jobs=args.jobs,
+    )
+    elapsed = time.perf_counter() - t0
+    names = {
+        "linear": "audio -> linear -> audio",
+        "mel": "audio -> mel -> linear -> audio",
+        "world": "audio -> WORLD -> audio",
+    }
+    keys = [f.name for f in dataclasses.fields(ResynthesisScore)]
+    if args.json:
+        report = {
+            "files": [str(p) for p in paths],
+            "stft": cfg.to_dict(),
+            "seed": args.seed,
+            "rows": [
+                {
+                    "route": row.route,
+                    "n_iter": row.n_iter,
+                    "momentum": row.momentum,
+                    "mean": {k: _finite(getattr(row.mean(), k)) for k in keys},
+                    "files": [{k: _finite(getattr(sc, k)) for k in keys} for sc in row.scores],
+                }
+                for row in rows
+            ],
+        }
+        print(json.dumps(report, indent=2))
+        return 0
+    print(
+        f"{len(paths)} file(s) at {cfg.fs} Hz; STFT FFT {cfg.n_fft}, hop {cfg.hop_length} "
+        f"({cfg.frame_period:g} ms), {cfg.window} window {cfg.win_length}, {cfg.n_mels} mel "
+        f"bands; Griffin-Lim from random phase (seed {args.seed}); means over files"
+    )
+    print(
+        "MCD: mel-cepstral distortion (dB); LSD: log-spectral distance (dB); F0: log-F0 RMSE "
+        "and median |error| (cents); V/UV: voicing error (%); SC: spectral convergence"
+    )
+    width = max(len(n) for n in names.values()) + 2
+    print(
+        f"{'route':<{width}}{'GL iter':>8}{'momentum':>10}{'MCD':>7}{'LSD':>7}"
+        f"{'F0 RMSE':>9}{'F0 median':>11}{'V/UV':>7}{'SC':>7}"
+    )
+    for row in rows:
+        m = row.mean()
+        print(
+            f"{names[row.route]:<{width}}{row.n_iter or '-':>8}"
+            f"{'-' if row.momentum is None else f'{row.momentum:g}':>10}"
+            f"{_fmt(_finite(m.mcd_db), 7, 2)}{_fmt(_finite(m.lsd_db), 7, 2)}"
+            f"{_fmt(_finite(m.f0_rmse_cents), 9, 1)}{_fmt(_finite(m.f0_median_cents), 11, 1)}"
+            f"{_fmt(_percent(_finite(m.vuv_error)), 7, 2)}"
+            f"{_fmt(_finite(m.spectral_convergence), 7, 3)}"
+        )
+    logger.info("measured in %s", _duration(elapsed))
     return 0
 
 
@@ -772,7 +1276,43 @@ def _console(progress: bool) -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``gmmvc`` command; return its exit status."""
+    """Run the ``gmmvc`` command; return its exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``gmmvc`` (``sys.argv[1:]`` when ``None``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 on a failure (one line on stderr), 2 on a usage error.
+
+    Examples
+    --------
+    Results go to stdout, errors to stderr as one line (not shown here):
+
+    >>> import io
+    >>> import tempfile
+    >>> from gmmvc.gmm import JointGMM
+    >>> from gmmvc.stft import StftConfig, StftConverter
+    >>> cov = np.block([[np.eye(4), np.eye(4)], [np.eye(4), 1.01 * np.eye(4)]])
+    >>> gmm = JointGMM.from_parameters([1.0], np.zeros((1, 8)), cov[None], n_source_dims=4)
+    >>> conv = StftConverter(StftConfig(order=2), "mfcc", gmm, -60.0, -60.0)
+    >>> out = io.StringIO()
+    >>> with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(out):
+    ...     status = main(["info", str(conv.save(pathlib.Path(d) / "stft.npz", mode="mmse"))])
+    >>> for line in out.getvalue().splitlines()[1:3]:
+    ...     print(line.strip()[:78])
+    conversion   STFT backend (mfcc), mode mmse, Griffin-Lim 100 iterations from t
+    GMM          1 mixtures, full covariance, 8 joint dims (4 source: mel-cepstrum
+    >>> status
+    0
+    >>> main(["info", "no-such-model.npz"])
+    1
+    >>> main(["train"])  # a usage error
+    2
+    """
     parser = get_parser()
     try:
         args = parser.parse_args(argv)
