@@ -31,8 +31,11 @@ trains on 2000NN sentences. Prints Markdown tables and wall times.
 from __future__ import annotations
 
 import argparse
+import datetime
 import logging
+import os
 import pathlib
+import platform
 import shutil
 import sys
 import tempfile
@@ -40,6 +43,7 @@ import time
 
 import numpy as np
 
+import gmmvc
 from gmmvc.analysis import estimate_f0_range
 from gmmvc.audio import read_audio, write_audio
 from gmmvc.config import AnalysisConfig
@@ -73,6 +77,22 @@ def _check_data(data: pathlib.Path, speakers: list[str]) -> bool:
         )
         return False
     return True
+
+
+def _machine() -> str:
+    """One line saying where and when the figures were measured."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"Measured on {datetime.date.today().isoformat()}: {cpu}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, gmmvc {gmmvc.__version__}"
+    )
 
 
 def _fmt(value: float, digits: int) -> str:
@@ -118,6 +138,7 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
         )
     print()
     print(f"wall time {elapsed:.0f} s ({args.jobs} job(s))")
+    print(_machine())
     return 0
 
 
@@ -305,6 +326,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             f"| {label} | {_mean(scores, 'mcd_db'):.2f} | {_mean(scores, 'f0_rmse_cents'):.0f} "
             f"| {100 * _mean(scores, 'vuv_error'):.1f} |"
         )
+    print(f"\n{_machine()}; --jobs {args.jobs}")
     if args.out:
         print(f"\nconverted wavs in {args.out}")
     else:
