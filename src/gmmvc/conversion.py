@@ -349,8 +349,9 @@ def _conditional_log_terms(gmm: JointGMM, X: np.ndarray, Y: np.ndarray) -> np.nd
     cond = gmm.conditional_
     ll_x = cond.source_log_likelihood(X)
     log_prior = ll_x - logsumexp(ll_x, axis=1, keepdims=True)
-    resid = Y[:, None, :] - cond.conditional_means(X)  # (T, M, Dy)
-    maha = np.einsum("tmi,mij,tmj->tm", resid, cond.precisions, resid)
+    resid = Y[None] - cond.conditional_means(X).transpose(1, 0, 2)  # (M, T, Dy)
+    # r^T D_m^-1 r for all frames: one (T, Dy) x (Dy, Dy) product per component
+    maha = np.einsum("mti,mti->tm", resid @ cond.precisions, resid)
     log_det = np.linalg.slogdet(cond.covariances)[1]  # (M,)
     return log_prior - 0.5 * (maha + log_det + Y.shape[1] * np.log(2 * np.pi))
 
@@ -455,14 +456,15 @@ def convert_mlpg_em(
     cond = gmm.conditional_
     n_frames = X.shape[0]
     E = cond.conditional_means(X)  # (T, M, Dy)
-    PE = np.einsum("mij,tmj->tmi", cond.precisions, E)  # (T, M, Dy)
+    PE = (E.transpose(1, 0, 2) @ cond.precisions).transpose(1, 0, 2)  # (T, M, Dy); D_m^-1 sym.
+    flat_precisions = cond.precisions.reshape(cond.n_components, -1)  # (M, Dy * Dy)
     c = convert_mlpg(gmm, X, windows=wins)
     terms = _conditional_log_terms(gmm, X, apply_windows(c, wins))
     trace = [float(logsumexp(terms, axis=1).sum())]
     converged = False
     for _ in range(max_iter):
         gamma = np.exp(terms - logsumexp(terms, axis=1, keepdims=True))  # (T, M)
-        precisions = np.einsum("tm,mij->tij", gamma, cond.precisions)
+        precisions = (gamma @ flat_precisions).reshape(n_frames, *cond.precisions.shape[1:])
         precision_means = np.einsum("tm,tmi->ti", gamma, PE)
         c = _solve_natural(precisions, precision_means, wins)
         terms = _conditional_log_terms(gmm, X, apply_windows(c, wins))

@@ -60,6 +60,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from . import __version__
+from ._threads import one_blas_thread
 from ._validation import as_float_array, check_choice, check_positive
 from .alignment import Alignment, align_frames, joint_vectors
 from .analysis import estimate_f0_range
@@ -206,18 +207,6 @@ class _Ticker:
             self._bar.close()
 
 
-def _one_blas_thread() -> Any:
-    """Context in which BLAS/LAPACK use one thread (threadpoolctl).
-
-    A matrix product's last bits depend on how many threads share it, so every
-    job runs single-threaded: the results are then the same for any
-    ``n_jobs``, in this process or in a worker.
-    """
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _job(func: Callable[..., Any], *args: Any) -> Any:
     """Run one job with one BLAS thread.
 
@@ -227,7 +216,7 @@ def _job(func: Callable[..., Any], *args: Any) -> Any:
     """
     if threading.current_thread() is not threading.main_thread():
         return func(*args)
-    with _one_blas_thread():
+    with one_blas_thread():
         return func(*args)
 
 
@@ -248,7 +237,7 @@ def _map(
     ``joblib.parallel_config(backend=...)`` the jobs run on that backend,
     e.g. a Dask cluster.
     """
-    with _bar(progress, total=len(jobs), desc=desc, unit=unit) as bar, _one_blas_thread():
+    with _bar(progress, total=len(jobs), desc=desc, unit=unit) as bar, one_blas_thread():
         if n_jobs == 1 or len(jobs) < 2:
             out = []
             for args in jobs:
@@ -667,7 +656,7 @@ def score_waveforms(
 def evaluation_features(
     x: np.ndarray, fs: int, *, config: AnalysisConfig = EVALUATION_CONFIG, name: str = "x"
 ) -> tuple[Features, np.ndarray]:
-    """The neutral evaluator's analysis of one waveform: features and speech frames.
+    """Analyse one waveform as the neutral evaluator does: features and speech frames.
 
     :func:`score_waveforms` is this for both waveforms followed by
     :func:`score_features`; analyse a reference once with it when scoring many
@@ -693,8 +682,9 @@ def evaluation_features(
     >>> from gmmvc.datasets import make_demo_corpus
     >>> c = make_demo_corpus(1)
     >>> feats, speech = evaluation_features(c.target[0], c.fs)
-    >>> tf, ts = evaluation_features(c.target[0], c.fs)
-    >>> score_features(feats, tf, speech=speech, target_speech=ts).mcd_db
+    >>> feats.mcep.shape[1], speech.dtype.name
+    (25, 'bool')
+    >>> score_features(feats, feats, speech=speech, target_speech=speech).mcd_db  # vs itself
     0.0
     """
     cfg = config.resolved()
