@@ -40,10 +40,15 @@ def _smooth(rng, n_frames, dim):
 
 @pytest.mark.parametrize(
     "windows",
-    [DEFAULT_WINDOWS, (STATIC_WINDOW, DELTA_WINDOW, DELTA_DELTA_WINDOW)],
+    [
+        DEFAULT_WINDOWS,
+        (STATIC_WINDOW, DELTA_WINDOW, DELTA_DELTA_WINDOW),
+        (STATIC_WINDOW, [0.1, -0.3, 0.0, 0.2, 0.6]),  # asymmetric, wider than short inputs
+    ],
 )
-def test_banded_mlpg_equals_a_dense_solve(rng, windows):
-    n_frames, dim = 23, 3
+@pytest.mark.parametrize("n_frames", [1, 2, 3, 4, 5, 23])
+def test_banded_mlpg_equals_a_dense_solve(rng, windows, n_frames):
+    dim = 3
     k = len(windows)
     means = rng.normal(size=(n_frames, k * dim))
     prec = _random_spd(rng, n_frames, k * dim)  # full, couples dims and windows

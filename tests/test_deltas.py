@@ -7,6 +7,7 @@ from gmmvc.deltas import (
     DELTA_WINDOW,
     STATIC_WINDOW,
     apply_windows,
+    apply_windows_transpose,
     window_matrix,
 )
 from gmmvc.exceptions import ParameterError
@@ -49,3 +50,15 @@ def test_malformed_windows_are_refused(bad):
 def test_nonfinite_features_are_refused():
     with pytest.raises(ParameterError, match="x: contains 1 NaN"):
         apply_windows(np.array([[0.0], [np.nan]]))
+
+
+@pytest.mark.parametrize("n_frames", [1, 2, 3, 4, 7])
+def test_transpose_equals_the_dense_w_transpose_also_on_very_short_sequences(n_frames):
+    rng = np.random.default_rng(n_frames)
+    windows = [[1.0], [-0.5, 0.0, 0.5], [0.1, -0.3, 0.4, 0.2, 0.6]]  # one wider than T
+    o = rng.normal(size=(n_frames, 3 * 2))  # K = 3 windows, D = 2
+    W = window_matrix(n_frames, windows)  # (K T, T): an independent construction
+    got = apply_windows_transpose(o, windows)
+    for d in range(2):
+        window_major = o[:, d::2].T.ravel()  # (K T,)
+        np.testing.assert_allclose(got[:, d], W.T @ window_major, rtol=0, atol=1e-14)

@@ -49,7 +49,6 @@ from .deltas import (
     _check_windows,
     apply_windows,
     apply_windows_transpose,
-    window_taps,
 )
 from .exceptions import ConvergenceWarning, ParameterError
 from .gmm import JointGMM
@@ -95,45 +94,54 @@ def _banded_normal_equations(
     rhs : (T*D,)
     u : number of super-diagonals
     """
+    windows = _check_windows(windows)
     n_frames, kd = precision_means.shape
     n_win = len(windows)
     dim = kd // n_win
-    taps = [window_taps(n_frames, w) for w in windows]
-    block_band = 2 * max(coef.size // 2 for _, coef in taps)  # frames coupled each side
+    half = max(w.size // 2 for w in windows)
+    block_band = 2 * half  # frames coupled on each side
     blocks = precisions.reshape(n_frames, n_win, dim, n_win, dim)
 
-    # G[r, delta] is the (D, D) block at block-row r, block-column r + delta (delta >= 0)
+    # G[r, delta] is the (D, D) block at block-row r, block-column r + delta (delta >= 0).
+    # Tap j of window k reads frame clip(t + o_j): inside the sequence the pair of taps
+    # (j, jj) adds w_j w_jj P_t^(k, l) at a fixed block offset, one slice addition; only the
+    # frames whose taps the edge rule clips are added one by one.
     G = np.zeros((n_frames, block_band + 1, dim, dim))
-    rhs = np.zeros((n_frames, dim))
-    for k, (idx_k, coef_k) in enumerate(taps):
-        pm_k = precision_means[:, k * dim : (k + 1) * dim]
-        for j, wk in enumerate(coef_k):
-            if wk != 0.0:
-                np.add.at(rhs, idx_k[j], wk * pm_k)
-        for el, (idx_l, coef_l) in enumerate(taps):
+    inner = slice(half, max(half, n_frames - half))
+    edge_frames = [t for t in range(n_frames) if t < half or t >= n_frames - half]
+    for k, coef_k in enumerate(windows):
+        for el, coef_l in enumerate(windows):
             blk = blocks[:, k, :, el, :]  # (T, D, D)
             for j, wk in enumerate(coef_k):
+                oj = j - coef_k.size // 2
                 for jj, wl in enumerate(coef_l):
+                    ojj = jj - coef_l.size // 2
                     w = wk * wl
                     if w == 0.0:
                         continue
-                    r, s = idx_k[j], idx_l[jj]
-                    keep = s >= r
-                    np.add.at(G, (r[keep], (s - r)[keep]), w * blk[keep])
+                    # a pair with ojj < oj is the transpose of the mirrored pair (l, k):
+                    # it belongs to the lower triangle, which banded storage omits
+                    if ojj >= oj and inner.stop > inner.start:
+                        G[inner.start + oj : inner.stop + oj, ojj - oj] += w * blk[inner]
+                    for t in edge_frames:
+                        r = min(max(t + oj, 0), n_frames - 1)
+                        s = min(max(t + ojj, 0), n_frames - 1)
+                        if s >= r:
+                            G[r, s - r] += w * blk[t]
+    rhs = apply_windows_transpose(precision_means, windows)
 
+    # upper banded storage: ab[u + i - j, j] = A[i, j]; for block (r, r + delta), entry
+    # (a, b) sits at row u - delta D + a - b, column (r + delta) D + b
     u = (block_band + 1) * dim - 1
-    ab = np.zeros((u + 1, n_frames * dim))
-    a = np.arange(dim)[:, None, None]
-    b = np.arange(dim)[None, :, None]
-    for delta in range(block_band + 1):
-        r = np.arange(n_frames - delta)[None, None, :]
-        vals = G[: n_frames - delta, delta].transpose(1, 2, 0)  # (D, D, T - delta)
-        rows = np.broadcast_to(u - delta * dim + a - b, vals.shape)
-        cols = np.broadcast_to((r + delta) * dim + b, vals.shape)
-        if delta == 0:  # only the upper triangle of the diagonal blocks
-            upper = np.broadcast_to(a <= b, vals.shape)
-            rows, cols, vals = rows[upper], cols[upper], vals[upper]
-        ab[rows, cols] = vals
+    ab = np.zeros((u + 1, n_frames, dim))
+    for delta in range(min(block_band, n_frames - 1) + 1):
+        for b in range(dim):
+            if delta == 0:  # only the upper triangle of the diagonal blocks
+                ab[u - b : u + 1, :, b] = G[:, 0, : b + 1, b].T
+            else:
+                top = u - delta * dim - b
+                ab[top : top + dim, delta:, b] = G[: n_frames - delta, delta, :, b].T
+    ab = ab.reshape(u + 1, n_frames * dim)
     return ab, rhs.ravel(), u
 
 
