@@ -11,8 +11,11 @@ threads for parallel work.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _controller: Any = None
 
@@ -31,3 +34,14 @@ def one_blas_thread() -> Iterator[None]:
         _controller = ThreadpoolController()
     with _controller.limit(limits=1, user_api="blas"):
         yield
+
+
+def single_blas_thread(func: F) -> F:
+    """Decorate ``func`` to run inside :func:`one_blas_thread`."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with one_blas_thread():
+            return func(*args, **kwargs)
+
+    return cast(F, wrapper)

@@ -42,6 +42,7 @@ import numpy as np
 from scipy import linalg
 from scipy.special import logsumexp
 
+from ._threads import single_blas_thread
 from ._validation import as_float_array, check_finite_result, check_positive
 from .deltas import (
     DEFAULT_WINDOWS,
@@ -164,6 +165,7 @@ def _solve_natural(
     return c.reshape(n_frames, kd // len(windows))
 
 
+@single_blas_thread
 def mlpg(
     means: np.ndarray,
     precisions: np.ndarray,
@@ -248,6 +250,7 @@ def _check_gmm_input(gmm: JointGMM, x: np.ndarray, windows: Windows) -> np.ndarr
     return x
 
 
+@single_blas_thread
 def convert_mmse(gmm: JointGMM, x: np.ndarray, *, windows: Windows = DEFAULT_WINDOWS) -> np.ndarray:
     """Frame-wise minimum mean-square-error conversion of a source trajectory.
 
@@ -297,6 +300,7 @@ def convert_mmse(gmm: JointGMM, x: np.ndarray, *, windows: Windows = DEFAULT_WIN
     return check_finite_result(y, "convert_mmse", "x")
 
 
+@single_blas_thread
 def convert_mlpg(gmm: JointGMM, x: np.ndarray, *, windows: Windows = DEFAULT_WINDOWS) -> np.ndarray:
     """MLPG conversion with the most likely component per frame.
 
@@ -364,6 +368,7 @@ def _conditional_log_terms(gmm: JointGMM, X: np.ndarray, Y: np.ndarray) -> np.nd
     return log_prior - 0.5 * (maha + log_det + Y.shape[1] * np.log(2 * np.pi))
 
 
+@single_blas_thread
 def trajectory_log_likelihood(
     gmm: JointGMM,
     x: np.ndarray,
@@ -406,6 +411,7 @@ def trajectory_log_likelihood(
     return float(logsumexp(_conditional_log_terms(gmm, X, Y), axis=1).sum())
 
 
+@single_blas_thread
 def convert_mlpg_em(
     gmm: JointGMM,
     x: np.ndarray,
@@ -558,6 +564,7 @@ def global_variance(utterances: Windows) -> GlobalVariance:
     return gv
 
 
+@single_blas_thread
 def gv_postfilter(
     c: np.ndarray,
     target: GlobalVariance,
@@ -686,6 +693,7 @@ def convert_f0(f0: np.ndarray, source: F0Statistics, target: F0Statistics) -> np
     return check_finite_result(out, "convert_f0", "f0 and the log-F0 statistics")
 
 
+@single_blas_thread
 def convert_mlpg_gv(
     gmm: JointGMM,
     x: np.ndarray,
@@ -926,6 +934,7 @@ def modulation_statistics(
     return ModulationSpectrum(mean=stack.mean(axis=0), std=stack.std(axis=0), n_fft=int(n_fft))
 
 
+@single_blas_thread
 def ms_postfilter(
     c: np.ndarray,
     converted: ModulationSpectrum,
