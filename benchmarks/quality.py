@@ -30,6 +30,7 @@ import tempfile
 import time
 
 import numpy as np
+from _doc import write_section
 from joblib import Parallel, delayed
 
 from gmmvc.audio import read_audio, write_audio
@@ -218,7 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         help="feature cache folder (reused across models and pairs)",
     )
     p.add_argument("--json", type=pathlib.Path, default=None, help="write raw results here")
-    p.add_argument("--doc", type=pathlib.Path, default=None, help="write the markdown section here")
+    p.add_argument(
+        "--doc",
+        type=pathlib.Path,
+        default=None,
+        help="markdown page whose 'quality' section (between <!-- quality:start/end --> "
+        "markers) is replaced, e.g. docs/benchmarks.md",
+    )
     args = p.parse_args(argv)
     if not args.data.is_dir():
         print(
@@ -241,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 args.json.write_text(json.dumps(results, indent=1))
             if args.doc:
-                args.doc.write_text(text + "\n")
+                write_section(args.doc, "quality", text)
     return 0
 
 

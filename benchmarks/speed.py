@@ -3,7 +3,7 @@
 Usage (from the repository root, with ../shared/data/vcc2016 beside it; run it
 on an otherwise idle machine)::
 
-    python benchmarks/speed.py [--train 162] [--eval 54] [--mixtures 32] [--doc docs/speed.md]
+    python benchmarks/speed.py [--train 162] [--eval 54] [--mixtures 32] [--cold] [--doc docs/benchmarks.md]
 
 Reports wall times of analysis, each alignment pass, each EM fit (with the
 time per iteration beside the floor computed from the problem size and this
@@ -24,6 +24,7 @@ import sys
 import time
 
 import numpy as np
+from _doc import write_section
 from joblib import Parallel, delayed
 
 from gmmvc.audio import read_audio
@@ -99,7 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--passes", type=int, default=3)
     p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     p.add_argument("--jobs", type=int, default=-1)
-    p.add_argument("--doc", type=pathlib.Path, default=None)
+    p.add_argument(
+        "--doc",
+        type=pathlib.Path,
+        default=None,
+        help="markdown page whose 'speed' section (between <!-- speed:start/end --> markers) "
+        "is replaced, e.g. docs/benchmarks.md",
+    )
     p.add_argument(
         "--cold",
         action="store_true",
@@ -240,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     if args.doc:
-        args.doc.write_text(text + "\n")
+        write_section(args.doc, "speed", text)
     return 0
 
 
