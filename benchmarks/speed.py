@@ -59,7 +59,7 @@ def gemm_rate(n: int, d: int, dtype: str) -> float:
     return 2.0 * n * d * d / best
 
 
-def train(args: argparse.Namespace, src: list, tgt: list, *, warm_start: bool):
+def train_model(args: argparse.Namespace, src: list, tgt: list, *, warm_start: bool):
     vc = VoiceConverter(
         args.mixtures,
         n_alignment_passes=args.passes,
@@ -116,12 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.is_dir():
         print(f"VCC 2016 data not found at {args.data}: nothing to benchmark", file=sys.stderr)
         return 1
-    train = [f"1{i:05d}" for i in range(1, args.train + 1)]
+    train_ids = [f"1{i:05d}" for i in range(1, args.train + 1)]
     held = [f"2{i:05d}" for i in range(1, args.eval + 1)]
-    src = [args.data / "SM1" / f"{u}.flac" for u in train]
-    tgt = [args.data / "TF1" / f"{u}.flac" for u in train]
+    src = [args.data / "SM1" / f"{u}.flac" for u in train_ids]
+    tgt = [args.data / "TF1" / f"{u}.flac" for u in train_ids]
 
-    vc, train_s = train(args, src, tgt, warm_start=True)
+    vc, train_s = train_model(args, src, tgt, warm_start=True)
     tm = vc.timings_
     audio_s = vc.model_.info["source_seconds"] + vc.model_.info["target_seconds"]
     dim = vc.model_.gmm.means_.shape[1]
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     ]
     if args.cold:
-        cold, cold_s = train(args, src, tgt, warm_start=False)
+        cold, cold_s = train_model(args, src, tgt, warm_start=False)
         quality.append(
             (
                 "every EM from k-means",

@@ -7,6 +7,7 @@ test that checks it, here or elsewhere.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pathlib
 import re
@@ -223,11 +224,26 @@ def test_model_at_16_khz_resamples_48_khz_input_and_says_so(trained, corpus, cap
     assert mcd(a[:n], b[:n]) < 0.5 * mcd(src[:n], b[:n]), (mcd(a[:n], b[:n]), mcd(src[:n], b[:n]))
 
 
+def test_ms_postfilter_of_a_tiny_model_stays_bounded(trained, corpus):
+    # a 4-utterance model's modulation statistics are unreliable: before the std ratio was
+    # limited (MS_RATIO_LIMIT) the postfilter blew the mel-cepstrum up to ~1e5
+    model = trained.model_
+    feats = gmmvc.extract_features(
+        model.prepare_source(corpus.source[5], corpus.fs), model.source_config
+    )
+    plain = model.convert_features(feats, mode="mlpg").mcep
+    ms = model.convert_features(feats, mode="mlpg", ms_weight=1.0).mcep
+    assert np.abs(ms[:, 1:]).max() < 3 * np.abs(plain[:, 1:]).max()
+
+
 def test_diverging_ms_postfilter_is_an_error_not_silence(trained, corpus):
-    # a 4-utterance model's modulation statistics are unreliable: at full weight the
-    # postfilter blew the mel-cepstrum up to ~1e5 and the output used to be all zeros
+    # statistics that ask for 40 nats (e^20 in amplitude) more modulation than converted
+    # speech has: the output used to be all zeros after the peak limiter
+    model = trained.model_
+    ms = model.target_ms
+    absurd = dataclasses.replace(model, target_ms=dataclasses.replace(ms, mean=ms.mean + 40.0))
     with pytest.raises(ParameterError, match=r"ms_weight: the modulation-spectrum postfilter "):
-        trained.model_.convert(corpus.source[5], corpus.fs, mode="mlpg", ms_weight=1.0)
+        absurd.convert(corpus.source[5], corpus.fs, mode="mlpg", ms_weight=1.0)
 
 
 # ------------------------------------------------------------------------- files

@@ -48,6 +48,7 @@ from .deltas import (
     DEFAULT_WINDOWS,
     Windows,
     _check_windows,
+    _windows_transpose,
     apply_windows,
     apply_windows_transpose,
 )
@@ -129,7 +130,7 @@ def _banded_normal_equations(
                         s = min(max(t + ojj, 0), n_frames - 1)
                         if s >= r:
                             G[r, s - r] += w * blk[t]
-    rhs = apply_windows_transpose(precision_means, windows)
+    rhs = _windows_transpose(precision_means, windows)  # non-finite values are reported below
 
     # upper banded storage: ab[u + i - j, j] = A[i, j]; for block (r, r + delta), entry
     # (a, b) sits at row u - delta D + a - b, column (r + delta) D + b
@@ -822,6 +823,13 @@ def convert_mlpg_gv(
 #: Smallest standard deviation (in nats of log power) the MS postfilter divides by.
 MS_STD_FLOOR = 0.05
 
+#: Largest factor (and its inverse the smallest) by which the MS postfilter scales a
+#: log-spectral deviation. A log periodogram's standard deviation is ~1.28 nats (pi / sqrt 6)
+#: for any speaker, so well-estimated ratios stay near 1; far from it they are estimation
+#: noise (few training segments), and scaling log power by them made trajectories explode
+#: (a 3-utterance model: mel-cepstrum peak 3 -> 8e15).
+MS_RATIO_LIMIT = 2.0
+
 
 @dataclass(frozen=True)
 class ModulationSpectrum:
@@ -1002,6 +1010,7 @@ def ms_postfilter(
     # a log-spectral std below MS_STD_FLOOR (nats) carries no information but would blow up
     # the ratio; the DC bin (the utterance mean, removed before the FFT) is left alone
     ratio = np.maximum(target.std, MS_STD_FLOOR) / np.maximum(converted.std, MS_STD_FLOOR)
+    ratio = np.clip(ratio, 1.0 / MS_RATIO_LIMIT, MS_RATIO_LIMIT)
     out = c.copy()
     for seg in _segments(c.shape[0], n_fft):
         part = c[seg]

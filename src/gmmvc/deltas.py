@@ -174,6 +174,11 @@ def apply_windows_transpose(o: np.ndarray, windows: Windows = DEFAULT_WINDOWS) -
             f"o: expected a multiple of {len(wins)} columns (one block per window), "
             f"got {o.shape[1]}"
         )
+    return _windows_transpose(o, wins)
+
+
+def _windows_transpose(o: np.ndarray, wins: list[np.ndarray]) -> np.ndarray:
+    """:func:`apply_windows_transpose` without the checks (for values already checked)."""
     n_frames, dim = o.shape[0], o.shape[1] // len(wins)
     out = np.zeros((n_frames, dim))
     for k, coef in enumerate(wins):
