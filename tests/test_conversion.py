@@ -126,8 +126,9 @@ def test_mmse_and_mlpg_move_toward_the_target(fitted):
 def test_mlpg_em_likelihood_never_decreases(fitted):
     gmm, x, _ = fitted
     history = []
-    with pytest.warns(ConvergenceWarning, match="MLPG-EM did not converge in max_iter=3"):
+    with pytest.warns(ConvergenceWarning, match="MLPG-EM did not converge in max_iter=3") as rec:
         c = convert_mlpg_em(gmm, x, history=history, tol=1e-12, max_iter=3)
+    assert rec[0].filename == __file__  # the warning points at the caller's line
     assert len(history) == 4
     history = []
     c = convert_mlpg_em(gmm, x, history=history, tol=1e-9, max_iter=200)

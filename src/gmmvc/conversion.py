@@ -491,7 +491,7 @@ def convert_mlpg_em(
         warnings.warn(
             f"MLPG-EM did not converge in max_iter={max_iter} iterations; increase max_iter",
             ConvergenceWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller, past the single_blas_thread wrapper
         )
     if history is not None:
         history.extend(trace)
