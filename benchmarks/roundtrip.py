@@ -258,6 +258,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             features=features,
             n_components=args.mixtures,
             n_alignment_passes=args.passes,
+            n_jobs=args.jobs,
         )
         t_train = time.perf_counter() - t0
         logging.info("trained STFT %s converter: %s", features, conv.info)
@@ -359,7 +360,9 @@ def main() -> int:
     c.add_argument("--n-iter", type=int, default=100, help="Griffin-Lim iterations")
     c.add_argument("--phase-init", nargs="+", default=["source"], choices=["source", "random"])
     c.add_argument("--world", action="store_true", help="also train and score the WORLD route")
-    c.add_argument("--jobs", type=int, default=1, help="workers for WORLD feature extraction")
+    c.add_argument(
+        "--jobs", type=int, default=1, help="workers for WORLD analysis and EM (both backends)"
+    )
     c.add_argument(
         "--out", type=pathlib.Path, help="keep the converted evaluation wavs here (else a temp dir)"
     )

@@ -662,7 +662,7 @@ def test_converter_keeps_the_scoring_settings_evaluate_uses(corpus, converter):
         evaluate_stft_converter(converter, sources[5:], targets[5:], source_analysis=ana)
     with pytest.raises(ParameterError, match="source_analysis: expected an AnalysisConfig with"):
         fit_stft_converter(sources[:2], targets[:2], source_analysis=DIO)
-    with pytest.raises(ParameterError, match="target_analysis: analysis: expected the STFT's"):
+    with pytest.raises(ParameterError, match="target_analysis: expected the STFT's sample rate"):
         fit_stft_converter(sources[:2], targets[:2], target_analysis=ana.replace(frame_period=10.0))
 
 
@@ -853,3 +853,17 @@ def test_each_kind_of_model_file_refuses_the_other(saved, tmp_path):
         read_stft_model_file(tmp_path / "notes.txt")
     with pytest.raises(GmmvcError, match="model file does not exist"):
         read_stft_model_file(tmp_path / "none.npz")
+
+
+def test_em_threads_do_not_change_the_converter(corpus, converter):
+    sources, targets = corpus
+    threaded = fit_stft_converter(
+        sources[:5],
+        targets[:5],
+        config=converter.config,
+        n_components=2,
+        n_alignment_passes=1,
+        n_jobs=2,
+    )
+    for name in ("weights_", "means_", "covariances_"):
+        np.testing.assert_array_equal(getattr(threaded.gmm, name), getattr(converter.gmm, name))

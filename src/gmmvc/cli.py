@@ -637,6 +637,7 @@ def _train_stft(
         random_state=args.seed,
         source_analysis=analyses[0],
         target_analysis=analyses[1],
+        n_jobs=args.jobs,
     )
     seconds = {
         "source_seconds": round(sum(x.shape[0] for x in source) / cfg.fs, 3),

@@ -1250,13 +1250,13 @@ def score_resynthesis(
     )
 
 
-def _check_same_framing(cfg: StftConfig, analysis: AnalysisConfig) -> None:
+def _check_same_framing(cfg: StftConfig, analysis: AnalysisConfig, name: str = "analysis") -> None:
     if not isinstance(analysis, AnalysisConfig):
-        raise ParameterError(f"analysis: expected an AnalysisConfig, got {type(analysis).__name__}")
+        raise ParameterError(f"{name}: expected an AnalysisConfig, got {type(analysis).__name__}")
     analysis.validate()
     if analysis.fs != cfg.fs or not math.isclose(analysis.frame_period, cfg.frame_period):
         raise ParameterError(
-            f"analysis: expected the STFT's sample rate {cfg.fs} Hz and frame period "
+            f"{name}: expected the STFT's sample rate {cfg.fs} Hz and frame period "
             f"{cfg.frame_period} ms (hop_length {cfg.hop_length}), got {analysis.fs} Hz and "
             f"{analysis.frame_period} ms; set hop_length = fs * frame_period / 1000"
         )
@@ -1765,6 +1765,7 @@ def fit_stft_converter(
     target_threshold_db: float | None = None,
     source_analysis: AnalysisConfig | None = None,
     target_analysis: AnalysisConfig | None = None,
+    n_jobs: int = 1,
 ) -> StftConverter:
     """Train a joint-GMM converter on STFT features of parallel utterances.
 
@@ -1806,6 +1807,9 @@ def fit_stft_converter(
         ``power_threshold_db`` set, framing as ``config``), e.g. from
         :func:`estimate_speaker_analysis`; stored in the converter as the
         defaults of :func:`evaluate_stft_converter`. Not used in training.
+    n_jobs : int, default 1
+        Threads of EM (:class:`gmmvc.gmm.JointGMM`); the model does not depend
+        on it.
 
     Returns
     -------
@@ -1901,6 +1905,7 @@ def fit_stft_converter(
             max_iter=max_iter,
             random_state=random_state,
             dtype=dtype,
+            n_jobs=n_jobs,
         ).fit(joint, n_source_dims=X[0].shape[1], init=gmm if warm_start else None)
     assert gmm is not None  # passes >= 1
     return StftConverter(
@@ -1933,10 +1938,7 @@ def _check_scoring_analysis(analysis: Any, name: str, cfg: StftConfig) -> Analys
             "speech threshold), e.g. from estimate_speaker_analysis or a trained "
             "VoiceConverter's model_ configs"
         )
-    try:
-        _check_same_framing(cfg, analysis)
-    except ParameterError as exc:
-        raise ParameterError(f"{name}: {exc}") from None
+    _check_same_framing(cfg, analysis, name)
     return analysis.resolved()
 
 
