@@ -352,7 +352,7 @@ def _best_component_natural(gmm: JointGMM, X: np.ndarray) -> tuple[np.ndarray, n
     """Per-frame precision ``P_t`` and ``P_t E_t`` of the most likely component."""
     cond = gmm.conditional_
     best = np.argmax(cond.source_log_likelihood(X), axis=1)  # (T,)
-    means = np.einsum("tij,tj->ti", cond.A[best], X) + cond.b[best]  # (T, K*D)
+    means = cond.conditional_means(X)[np.arange(X.shape[0]), best]  # (T, K*D), one GEMM
     precisions = cond.precisions[best]  # (T, K*D, K*D)
     return precisions, np.einsum("tij,tj->ti", precisions, means)
 

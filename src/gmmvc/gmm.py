@@ -79,6 +79,10 @@ class ConditionalParameters:
         Conditional covariances ``D_m``.
     precisions : numpy.ndarray, shape (M, Dy, Dy)
         ``D_m^-1``, obtained by Cholesky solves (MLPG needs the matrix itself).
+    source_whitener : numpy.ndarray, shape (Dx, M * Dx)
+        ``[L_1^-T ... L_M^-T]`` side by side, ``L_m`` the Cholesky factor of
+        ``Sigma^xx_m``: one product ``x @ source_whitener`` whitens a frame for
+        every component at once.
 
     Examples
     --------
@@ -101,6 +105,7 @@ class ConditionalParameters:
     b: np.ndarray
     covariances: np.ndarray
     precisions: np.ndarray
+    source_whitener: np.ndarray
 
     @property
     def n_components(self) -> int:
@@ -119,15 +124,13 @@ class ConditionalParameters:
         numpy.ndarray, shape (T, M)
         """
         n_frames, dim = x.shape
-        out = np.empty((n_frames, self.n_components))
-        for m in range(self.n_components):
-            # (Dx, T): whitened residuals
-            z = linalg.solve_triangular(
-                self.source_chol[m], (x - self.source_means[m]).T, lower=True, check_finite=False
-            )
-            out[:, m] = -0.5 * (
-                np.einsum("dt,dt->t", z, z) + dim * _LOG_2PI + self.source_log_det[m]
-            )
+        n_comp = self.n_components
+        shift = np.einsum(
+            "md,dme->me", self.source_means, self.source_whitener.reshape(dim, n_comp, dim)
+        )
+        # whitened residuals L_m^-1 (x_t - mu^x_m) of every component: (T, M, Dx)
+        white = (x @ self.source_whitener).reshape(n_frames, n_comp, dim) - shift
+        out = -0.5 * (np.einsum("tmd,tmd->tm", white, white) + dim * _LOG_2PI + self.source_log_det)
         return out + self.log_weights
 
     def posteriors(self, x: np.ndarray) -> np.ndarray:
@@ -202,6 +205,11 @@ def conditional_parameters(
         chol = _cholesky(cond_cov[m], f"conditional covariance of component {m}")
         cond_prec[m] = linalg.cho_solve((chol, True), eye, check_finite=False)
     log_det = 2.0 * np.log(np.diagonal(src_chol, axis1=1, axis2=2)).sum(axis=1)
+    eye_x = np.eye(dx)
+    whitener = np.stack(
+        [linalg.solve_triangular(c, eye_x, lower=True, check_finite=False).T for c in src_chol],
+        axis=1,
+    ).reshape(dx, n_comp * dx)  # column block m is L_m^-T
     b = means[:, dx:] - np.einsum("mij,mj->mi", A, means[:, :dx])
     with np.errstate(divide="ignore"):
         log_weights = np.log(weights)
@@ -214,6 +222,7 @@ def conditional_parameters(
         b=b,
         covariances=cond_cov,
         precisions=cond_prec,
+        source_whitener=whitener,
     )
 
 
