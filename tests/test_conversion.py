@@ -176,3 +176,24 @@ def test_f0_conversion_matches_log_statistics(rng):
     assert np.log(out[voiced]).std() == pytest.approx(tgt.std, abs=1e-12)
     with pytest.raises(ParameterError, match="f0: expected non-negative"):
         convert_f0(np.array([-1.0]), src, tgt)
+
+
+def test_trajectory_log_likelihood_matches_scipy_densities(fitted):
+    """log p(Wc | X) against scipy's joint densities: p(y|x) = p(x, y) / p(x) per frame."""
+    from scipy.stats import multivariate_normal
+
+    gmm, x, y = fitted
+    X, Y = apply_windows(x), apply_windows(y)
+    joint = np.hstack([X, Y])
+    dx = X.shape[1]
+    p_xy = sum(
+        gmm.weights_[m] * multivariate_normal(gmm.means_[m], gmm.covariances_[m]).pdf(joint)
+        for m in range(gmm.n_components)
+    )
+    p_x = sum(
+        gmm.weights_[m]
+        * multivariate_normal(gmm.means_[m, :dx], gmm.covariances_[m, :dx, :dx]).pdf(X)
+        for m in range(gmm.n_components)
+    )
+    expected = float(np.sum(np.log(p_xy) - np.log(p_x)))
+    assert trajectory_log_likelihood(gmm, x, y) == pytest.approx(expected, rel=1e-9)

@@ -357,16 +357,27 @@ def _best_component_natural(gmm: JointGMM, X: np.ndarray) -> tuple[np.ndarray, n
     return precisions, np.einsum("tij,tj->ti", precisions, means)
 
 
-def _conditional_log_terms(gmm: JointGMM, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """``log P(m | X_t) + log N(Y_t; E_{m,t}, D_m)``, shape (T, M)."""
-    cond = gmm.conditional_
-    ll_x = cond.source_log_likelihood(X)
-    log_prior = ll_x - logsumexp(ll_x, axis=1, keepdims=True)
-    resid = Y[None] - cond.conditional_means(X).transpose(1, 0, 2)  # (M, T, Dy)
-    # r^T D_m^-1 r for all frames: one (T, Dy) x (Dy, Dy) product per component
-    maha = np.einsum("mti,mti->tm", resid @ cond.precisions, resid)
-    log_det = np.linalg.slogdet(cond.covariances)[1]  # (M,)
-    return log_prior - 0.5 * (maha + log_det + Y.shape[1] * np.log(2 * np.pi))
+class _ConditionalLogTerms:
+    """``log P(m | X_t) + log N(Y_t; E_{m,t}, D_m)`` (T, M) for one source and any ``Y``.
+
+    Everything that depends on the source only (posteriors, conditional means) is
+    computed once, so MLPG-EM's iterations pay only for the residuals.
+    """
+
+    def __init__(self, gmm: JointGMM, X: np.ndarray) -> None:
+        cond = gmm.conditional_
+        ll_x = cond.source_log_likelihood(X)
+        self.log_prior = ll_x - logsumexp(ll_x, axis=1, keepdims=True)
+        self.means = np.ascontiguousarray(cond.conditional_means(X).transpose(1, 0, 2))  # M,T,Dy
+        self.precisions = cond.precisions
+        dy = cond.precisions.shape[1]
+        self.log_norm = -0.5 * (np.linalg.slogdet(cond.covariances)[1] + dy * np.log(2 * np.pi))
+
+    def __call__(self, Y: np.ndarray) -> np.ndarray:
+        resid = Y[None] - self.means  # (M, T, Dy)
+        # r^T D_m^-1 r for all frames: one (T, Dy) x (Dy, Dy) product per component
+        maha = np.einsum("mti,mti->tm", resid @ self.precisions, resid)
+        return self.log_prior - 0.5 * maha + self.log_norm
 
 
 @single_blas_thread
@@ -409,7 +420,7 @@ def trajectory_log_likelihood(
     wins = _check_windows(windows)
     X = _check_gmm_input(gmm, x, wins)
     Y = apply_windows(as_float_array(c, "c", ndim=2, min_len=1), wins)
-    return float(logsumexp(_conditional_log_terms(gmm, X, Y), axis=1).sum())
+    return float(logsumexp(_ConditionalLogTerms(gmm, X)(Y), axis=1).sum())
 
 
 @single_blas_thread
@@ -470,11 +481,11 @@ def convert_mlpg_em(
     X = _check_gmm_input(gmm, x, wins)
     cond = gmm.conditional_
     n_frames = X.shape[0]
-    E = cond.conditional_means(X)  # (T, M, Dy)
-    PE = (E.transpose(1, 0, 2) @ cond.precisions).transpose(1, 0, 2)  # (T, M, Dy); D_m^-1 sym.
+    log_terms = _ConditionalLogTerms(gmm, X)
+    PE = (log_terms.means @ cond.precisions).transpose(1, 0, 2)  # (T, M, Dy); D_m^-1 sym.
     flat_precisions = cond.precisions.reshape(cond.n_components, -1)  # (M, Dy * Dy)
     c = convert_mlpg(gmm, X, windows=wins)
-    terms = _conditional_log_terms(gmm, X, apply_windows(c, wins))
+    terms = log_terms(apply_windows(c, wins))
     trace = [float(logsumexp(terms, axis=1).sum())]
     converged = False
     for _ in range(max_iter):
@@ -482,7 +493,7 @@ def convert_mlpg_em(
         precisions = (gamma @ flat_precisions).reshape(n_frames, *cond.precisions.shape[1:])
         precision_means = np.einsum("tm,tmi->ti", gamma, PE)
         c = _solve_natural(precisions, precision_means, wins)
-        terms = _conditional_log_terms(gmm, X, apply_windows(c, wins))
+        terms = log_terms(apply_windows(c, wins))
         trace.append(float(logsumexp(terms, axis=1).sum()))
         if trace[-1] - trace[-2] < tol * n_frames:
             converged = True
