@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from gmmvc.audio import pitch_shift, read_audio
 from gmmvc.cli import get_parser, main
 from gmmvc.datasets import make_demo_corpus, write_demo_corpus
 from gmmvc.model import read_model_file
@@ -169,6 +170,23 @@ def test_train_writes_a_model_with_the_settings(model_file, capsys):
     assert saved.model.source_config.f0_method == "dio"
     assert saved.model.info["n_utterances"] == 6
     assert saved.model.info["n_alignment_passes"] == 1
+
+
+def test_train_stores_the_source_f0_shift_and_refuses_a_bad_one(folders, tmp_path, capsys):
+    src, tgt = folders
+    path = tmp_path / "shifted.npz"
+    argv = ["-q", "train", src, tgt, "--pattern", "utt00[0-5]*", "-o", path, *FAST_TRAIN]
+    code, _, err = _run(capsys, *argv, "--source-f0-shift", "1.25", "--synthesis", "differential")
+    assert code == 0, err
+    model = read_model_file(path).model
+    assert model.source_f0_shift == 1.25
+    # the shift is part of the model: conversion pitch-shifts the source the same way
+    x = read_audio(sorted(src.glob("utt006*"))[0])[0]
+    np.testing.assert_allclose(model.prepare_source(x, model.fs), pitch_shift(x, model.fs, 1.25))
+    code, _, err = _run(
+        capsys, "train", src, tgt, "-o", tmp_path / "m.npz", "--source-f0-shift", "-2"
+    )
+    assert code == 2 and "--source-f0-shift: expected a positive number" in err
 
 
 def test_train_reports_and_logs_progress(folders, tmp_path, capsys):
@@ -435,6 +453,7 @@ def test_train_stft_reports_what_it_did(folders, tmp_path, capsys):
         (["--backend", "stft", "--synthesis", "differential"], "--synthesis applies to the"),
         (["--backend", "stft", "--convert-aperiodicity"], "--convert-aperiodicity applies"),
         (["--backend", "stft", "--cache", "c"], "--cache applies to the WORLD backend only"),
+        (["--backend", "stft", "--source-f0-shift", "auto"], "--source-f0-shift applies to"),
         (["--features", "logmel"], r"--features applies to the STFT backend \(--backend stft\)"),
         (["--gl-iters", "10"], "--gl-iters applies to the STFT backend"),
         (["--backend", "stft", "--frame-period", "5.03"], "whole number of samples per frame"),

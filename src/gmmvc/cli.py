@@ -119,6 +119,10 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _f0_shift(text: str) -> str | float:
+    return "auto" if text == "auto" else _positive_float(text)
+
+
 # ----------------------------------------------------------------------------- parser
 
 
@@ -224,6 +228,14 @@ def get_parser() -> argparse.ArgumentParser:
         "--convert-aperiodicity",
         action="store_true",
         help="also train a GMM on aperiodicity and convert it by default (WORLD synthesis)",
+    )
+    train.add_argument(
+        "--source-f0-shift",
+        metavar="RATIO",
+        type=_f0_shift,
+        help="pitch-shift the source by RATIO (or 'auto': the speakers' typical-F0 ratio) "
+        "before analysis, in training and in every conversion; meant for --synthesis "
+        "differential across genders (default: no shift)",
     )
     train.add_argument(
         "--passes",
@@ -435,8 +447,8 @@ def _add_jobs(parser: argparse.ArgumentParser, what: str) -> None:
         "--jobs",
         metavar="N",
         type=_jobs,
-        default=1,
-        help=f"parallel processes for {what} (-1: all cores; default: 1)",
+        default=-1,
+        help=f"parallel processes for {what} (default: -1, all cores; results do not depend on it)",
     )
 
 
@@ -529,6 +541,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         ms_weight=args.ms_weight,
         synthesis=args.synthesis,
         convert_aperiodicity=args.convert_aperiodicity,
+        source_f0_shift=args.source_f0_shift,
         n_alignment_passes=args.passes,
         analysis=AnalysisConfig(
             fs=args.fs, frame_period=args.frame_period, f0_method=args.f0_method
@@ -570,6 +583,7 @@ def _check_stft_training_options(args: argparse.Namespace) -> None:
         (args.synthesis != "world", "--synthesis", "the STFT backend uses Griffin-Lim"),
         (args.convert_aperiodicity, "--convert-aperiodicity", "the STFT backend has none"),
         (args.cache is not None, "--cache", "the STFT backend analyses without a cache"),
+        (args.source_f0_shift is not None, "--source-f0-shift", "the STFT backend keeps F0"),
     ]
     for given, flag, why in world_only:
         if given:
