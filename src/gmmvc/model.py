@@ -132,6 +132,30 @@ class ConversionSettings:
         ------
         ParameterError
             If a field is out of range.
+
+        Examples
+        --------
+        Construction checks nothing; :meth:`validate` checks every field and
+        returns a copy with the weights as floats:
+
+        >>> ConversionSettings(mode="mlpg_gv", gv_weight=1).validate().gv_weight
+        1.0
+        >>> ConversionSettings(gv_weight=1.5).validate()
+        Traceback (most recent call last):
+        ...
+        gmmvc.exceptions.ParameterError: gv_weight: expected a number in [0, 1], got 1.5
+        >>> ConversionSettings(mode="gmm").validate()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gmmvc.exceptions.ParameterError: mode: expected one of 'mmse', 'mlpg', ..., got 'gmm'
+
+        Settings that contradict each other are refused too:
+
+        >>> ConversionSettings(synthesis="differential", convert_aperiodicity=True).validate()
+        ... # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gmmvc.exceptions.ParameterError: convert_aperiodicity: differential synthesis ...
         """
         check_choice(self.mode, "mode", CONVERSION_MODES)
         check_choice(self.synthesis, "synthesis", SYNTHESIS_METHODS)
@@ -320,6 +344,43 @@ class ConversionModel:
         ------
         ParameterError
             If a setting is invalid or the order does not match the model.
+
+        Examples
+        --------
+        The hand-built model of :class:`ConversionModel`: target c1 and c2 are
+        the source's plus 0.5 and minus 0.25, target F0 one octave higher.
+
+        >>> from gmmvc.config import AnalysisConfig
+        >>> from gmmvc.conversion import F0Statistics, GlobalVariance
+        >>> from gmmvc.gmm import JointGMM
+        >>> cfg = AnalysisConfig(order=2, f0_floor=80.0, f0_ceil=400.0, power_threshold_db=-60.0)
+        >>> cfg = cfg.resolved()
+        >>> mean = np.array([0, 0, 0, 0, 0.5, -0.25, 0, 0])  # [x, dx, y, dy], y = x + shift
+        >>> cov = np.block([[np.eye(4), np.eye(4)], [np.eye(4), 1.01 * np.eye(4)]])
+        >>> gmm = JointGMM.from_parameters([1.0], mean[None], cov[None], n_source_dims=4)
+        >>> f0_s, f0_t = F0Statistics(np.log(100.0), 0.2), F0Statistics(np.log(200.0), 0.2)
+        >>> gv = GlobalVariance(mean=np.ones(2), var=np.ones(2))
+        >>> model = ConversionModel(cfg, cfg, gmm, f0_s, f0_t, gv)
+        >>> mcep = np.array([[1.0, 0.1, 0.2], [1.0, 0.3, 0.4], [1.0, 0.5, 0.6]])
+        >>> model.convert_spectrum(mcep, mode="mmse")  # c0 kept, c1 + 0.5, c2 - 0.25
+        array([[ 1.  ,  0.6 , -0.05],
+               [ 1.  ,  0.8 ,  0.15],
+               [ 1.  ,  1.  ,  0.35]])
+
+        For differential synthesis, the difference the MLSA filter applies to
+        the source (c0 = 0: the source's power is kept):
+
+        >>> model.convert_spectrum(mcep, differential=True)
+        array([[ 0.  ,  0.5 , -0.25],
+               [ 0.  ,  0.5 , -0.25],
+               [ 0.  ,  0.5 , -0.25]])
+
+        With ``gv_weight=1`` the utterance variance of each coefficient
+        becomes the target's global variance (1 here), about the same mean:
+
+        >>> out = model.convert_spectrum(mcep, gv_weight=1.0)
+        >>> out[:, 1:].var(axis=0).round(12), out[:, 1:].mean(axis=0).round(12)
+        (array([1., 1.]), array([0.8 , 0.15]))
         """
         cfg = ConversionSettings(**settings).validate()
         order = self._order()
@@ -353,6 +414,35 @@ class ConversionModel:
         ------
         ParameterError
             If the model was trained without an aperiodicity GMM.
+
+        Examples
+        --------
+        The hand-built model of :class:`ConversionModel` with an aperiodicity
+        GMM for one band whose target is the source's plus 2 dB:
+
+        >>> from gmmvc.config import AnalysisConfig
+        >>> from gmmvc.conversion import F0Statistics, GlobalVariance
+        >>> from gmmvc.gmm import JointGMM
+        >>> cfg = AnalysisConfig(order=2, f0_floor=80.0, f0_ceil=400.0, power_threshold_db=-60.0)
+        >>> cfg = cfg.resolved()
+        >>> mean = np.array([0, 0, 0, 0, 0.5, -0.25, 0, 0])  # [x, dx, y, dy], y = x + shift
+        >>> cov = np.block([[np.eye(4), np.eye(4)], [np.eye(4), 1.01 * np.eye(4)]])
+        >>> gmm = JointGMM.from_parameters([1.0], mean[None], cov[None], n_source_dims=4)
+        >>> f0_s, f0_t = F0Statistics(np.log(100.0), 0.2), F0Statistics(np.log(200.0), 0.2)
+        >>> gv = GlobalVariance(mean=np.ones(2), var=np.ones(2))
+        >>> model = ConversionModel(cfg, cfg, gmm, f0_s, f0_t, gv)
+        >>> model.convert_aperiodicity(np.full((2, 1), -10.0))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        gmmvc.exceptions.ParameterError: convert_aperiodicity: this model has no aperiodicity ...
+        >>> ap_mean = np.array([0.0, 0.0, 2.0, 0.0])  # [a, da, b, db], b = a + 2 dB
+        >>> ap_cov = np.block([[np.eye(2), np.eye(2)], [np.eye(2), 1.01 * np.eye(2)]])
+        >>> ap_gmm = JointGMM.from_parameters([1.0], ap_mean[None], ap_cov[None], n_source_dims=2)
+        >>> model = ConversionModel(cfg, cfg, gmm, f0_s, f0_t, gv, ap_gmm=ap_gmm)
+        >>> model.convert_aperiodicity(np.array([[-10.0], [-5.0], [-1.0]]))  # -1 + 2 capped at 0
+        array([[-8.],
+               [-3.],
+               [ 0.]])
         """
         if self.ap_gmm is None:
             raise ParameterError(
@@ -377,6 +467,43 @@ class ConversionModel:
         Returns
         -------
         Features
+
+        Examples
+        --------
+        The hand-built model of :class:`ConversionModel`, here with a target
+        log-F0 deviation half the source's (0.1 against 0.2): F0 two octaves
+        above the source's mean (100 Hz) becomes one octave above the target's
+        (200 Hz).
+
+        >>> import dataclasses
+        >>> from gmmvc.features import Features
+        >>> from gmmvc.config import AnalysisConfig
+        >>> from gmmvc.conversion import F0Statistics, GlobalVariance
+        >>> from gmmvc.gmm import JointGMM
+        >>> cfg = AnalysisConfig(order=2, f0_floor=80.0, f0_ceil=400.0, power_threshold_db=-60.0)
+        >>> cfg = cfg.resolved()
+        >>> mean = np.array([0, 0, 0, 0, 0.5, -0.25, 0, 0])  # [x, dx, y, dy], y = x + shift
+        >>> cov = np.block([[np.eye(4), np.eye(4)], [np.eye(4), 1.01 * np.eye(4)]])
+        >>> gmm = JointGMM.from_parameters([1.0], mean[None], cov[None], n_source_dims=4)
+        >>> f0_s, f0_t = F0Statistics(np.log(100.0), 0.2), F0Statistics(np.log(200.0), 0.2)
+        >>> gv = GlobalVariance(mean=np.ones(2), var=np.ones(2))
+        >>> model = ConversionModel(cfg, cfg, gmm, f0_s, f0_t, gv)
+        >>> model = dataclasses.replace(model, target_f0=F0Statistics(np.log(200.0), 0.1))
+        >>> feats = Features(
+        ...     f0=np.array([0.0, 100.0, 400.0]),  # 0: unvoiced
+        ...     mcep=np.array([[1.0, 0.1, 0.2], [1.0, 0.3, 0.4], [1.0, 0.5, 0.6]]),
+        ...     bap=np.full((3, 1), -20.0),
+        ...     power_db=np.array([-20.0, -25.0, -30.0]),
+        ... )
+        >>> out = model.convert_features(feats, mode="mmse")
+        >>> out.f0
+        array([  0., 200., 400.])
+        >>> out.mcep  # c0 kept, c1 + 0.5, c2 - 0.25
+        array([[ 1.  ,  0.6 , -0.05],
+               [ 1.  ,  0.8 ,  0.15],
+               [ 1.  ,  1.  ,  0.35]])
+        >>> out.bap[:, 0], out.power_db  # the source's
+        (array([-20., -20., -20.]), array([-20., -25., -30.]))
         """
         cfg = ConversionSettings(**settings).validate()
         speech = self.speech_frames(features.power_db, speaker="source")
@@ -392,7 +519,31 @@ class ConversionModel:
         return Features(f0=f0, mcep=mcep, bap=bap, power_db=features.power_db)
 
     def speech_frames(self, power_db: np.ndarray, *, speaker: str) -> np.ndarray:
-        """Boolean speech mask using the speaker's threshold ('source' or 'target')."""
+        """Boolean speech mask using the speaker's threshold ('source' or 'target').
+
+        Examples
+        --------
+        The hand-built model of :class:`ConversionModel`, with a target
+        threshold of -40 dB: each speaker's frames are judged by their own
+        threshold (``source_config`` and ``target_config``):
+
+        >>> from gmmvc.config import AnalysisConfig
+        >>> from gmmvc.conversion import F0Statistics, GlobalVariance
+        >>> from gmmvc.gmm import JointGMM
+        >>> cfg = AnalysisConfig(order=2, f0_floor=80.0, f0_ceil=400.0, power_threshold_db=-60.0)
+        >>> cfg = cfg.resolved()
+        >>> mean = np.array([0, 0, 0, 0, 0.5, -0.25, 0, 0])  # [x, dx, y, dy], y = x + shift
+        >>> cov = np.block([[np.eye(4), np.eye(4)], [np.eye(4), 1.01 * np.eye(4)]])
+        >>> gmm = JointGMM.from_parameters([1.0], mean[None], cov[None], n_source_dims=4)
+        >>> f0_s, f0_t = F0Statistics(np.log(100.0), 0.2), F0Statistics(np.log(200.0), 0.2)
+        >>> gv = GlobalVariance(mean=np.ones(2), var=np.ones(2))
+        >>> model = ConversionModel(cfg, cfg.replace(power_threshold_db=-40.0), gmm, f0_s, f0_t, gv)
+        >>> power_db = np.array([-80.0, -50.0, -30.0])
+        >>> model.speech_frames(power_db, speaker="source")
+        array([False,  True,  True])
+        >>> model.speech_frames(power_db, speaker="target")
+        array([False, False,  True])
+        """
         cfg = self.source_config if speaker == "source" else self.target_config
         assert cfg.power_threshold_db is not None  # set when the model was trained
         return speech_mask(power_db, cfg.power_threshold_db)
@@ -410,6 +561,31 @@ class ConversionModel:
         -------
         numpy.ndarray
             The waveform the model analyses (and, for differential synthesis, filters).
+
+        Examples
+        --------
+        The 16 kHz hand-built model of :class:`ConversionModel`, given one
+        second of a 200 Hz tone at 8 kHz, gets the same tone at twice the
+        samples; at its own rate, the waveform is used as it is. (A model
+        trained with ``source_f0_shift`` would also pitch-shift it.)
+
+        >>> from gmmvc.config import AnalysisConfig
+        >>> from gmmvc.conversion import F0Statistics, GlobalVariance
+        >>> from gmmvc.gmm import JointGMM
+        >>> cfg = AnalysisConfig(order=2, f0_floor=80.0, f0_ceil=400.0, power_threshold_db=-60.0)
+        >>> cfg = cfg.resolved()
+        >>> mean = np.array([0, 0, 0, 0, 0.5, -0.25, 0, 0])  # [x, dx, y, dy], y = x + shift
+        >>> cov = np.block([[np.eye(4), np.eye(4)], [np.eye(4), 1.01 * np.eye(4)]])
+        >>> gmm = JointGMM.from_parameters([1.0], mean[None], cov[None], n_source_dims=4)
+        >>> f0_s, f0_t = F0Statistics(np.log(100.0), 0.2), F0Statistics(np.log(200.0), 0.2)
+        >>> gv = GlobalVariance(mean=np.ones(2), var=np.ones(2))
+        >>> model = ConversionModel(cfg, cfg, gmm, f0_s, f0_t, gv)
+        >>> tone = np.sin(2 * np.pi * 200 * np.arange(8000) / 8000)
+        >>> x = model.prepare_source(tone, 8000)
+        >>> x.shape, int(np.argmax(np.abs(np.fft.rfft(x))))  # 200 Hz at 1 Hz per bin
+        ((16000,), 200)
+        >>> bool(np.array_equal(model.prepare_source(x, 16000), x))
+        True
         """
         fs = check_fs(fs)
         x = as_float_array(x, "x", ndim=1)
@@ -442,6 +618,36 @@ class ConversionModel:
         ------
         ParameterError
             If a setting is invalid or needs statistics the model lacks.
+
+        Examples
+        --------
+        The hand-built model of :class:`ConversionModel` (with DIO for speed)
+        on half a second of a 120 Hz harmonic tone: WORLD resynthesis puts F0
+        an octave up, differential synthesis filters the source and keeps its
+        F0:
+
+        >>> from gmmvc.analysis import extract_f0
+        >>> from gmmvc.config import AnalysisConfig
+        >>> from gmmvc.conversion import F0Statistics, GlobalVariance
+        >>> from gmmvc.gmm import JointGMM
+        >>> cfg = AnalysisConfig(order=2, f0_floor=80.0, f0_ceil=400.0, power_threshold_db=-60.0)
+        >>> cfg = cfg.resolved().replace(f0_method="dio")
+        >>> mean = np.array([0, 0, 0, 0, 0.5, -0.25, 0, 0])  # [x, dx, y, dy], y = x + shift
+        >>> cov = np.block([[np.eye(4), np.eye(4)], [np.eye(4), 1.01 * np.eye(4)]])
+        >>> gmm = JointGMM.from_parameters([1.0], mean[None], cov[None], n_source_dims=4)
+        >>> f0_s, f0_t = F0Statistics(np.log(100.0), 0.2), F0Statistics(np.log(200.0), 0.2)
+        >>> gv = GlobalVariance(mean=np.ones(2), var=np.ones(2))
+        >>> model = ConversionModel(cfg, cfg, gmm, f0_s, f0_t, gv)
+        >>> fs = 16000
+        >>> t = np.arange(fs // 2) / fs
+        >>> x = 0.3 * sum(np.sin(2 * np.pi * 120 * k * t) / k for k in range(1, 20))
+        >>> def median_f0(y):
+        ...     f0, _ = extract_f0(y, fs, method="dio", f0_floor=60.0, f0_ceil=500.0)
+        ...     return round(float(np.median(f0[f0 > 0])))
+        >>> median_f0(x), median_f0(model.convert(x, fs))
+        (120, 240)
+        >>> median_f0(model.convert(x, fs, synthesis="differential"))
+        120
         """
         cfg = ConversionSettings(**settings).validate()
         x = self.prepare_source(x, fs)
@@ -467,12 +673,65 @@ class ConversionModel:
         settings: ConversionSettings | None = None,
         overwrite: bool = True,
     ) -> pathlib.Path:
-        """Write the model to one file; see :func:`save_model`."""
+        """Write the model to one file; see :func:`save_model`.
+
+        Examples
+        --------
+        The hand-built model of :class:`ConversionModel`, saved with a GV
+        postfilter weight as its default setting:
+
+        >>> import tempfile
+        >>> from gmmvc.config import AnalysisConfig
+        >>> from gmmvc.conversion import F0Statistics, GlobalVariance
+        >>> from gmmvc.gmm import JointGMM
+        >>> cfg = AnalysisConfig(order=2, f0_floor=80.0, f0_ceil=400.0, power_threshold_db=-60.0)
+        >>> cfg = cfg.resolved()
+        >>> mean = np.array([0, 0, 0, 0, 0.5, -0.25, 0, 0])  # [x, dx, y, dy], y = x + shift
+        >>> cov = np.block([[np.eye(4), np.eye(4)], [np.eye(4), 1.01 * np.eye(4)]])
+        >>> gmm = JointGMM.from_parameters([1.0], mean[None], cov[None], n_source_dims=4)
+        >>> f0_s, f0_t = F0Statistics(np.log(100.0), 0.2), F0Statistics(np.log(200.0), 0.2)
+        >>> gv = GlobalVariance(mean=np.ones(2), var=np.ones(2))
+        >>> model = ConversionModel(cfg, cfg, gmm, f0_s, f0_t, gv)
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     path = model.save(pathlib.Path(d) / "model.npz",
+        ...                       settings=ConversionSettings(gv_weight=0.5))
+        ...     stored = read_model_file(path)
+        >>> path.name, stored.settings.gv_weight
+        ('model.npz', 0.5)
+        >>> stored.model.target_f0 == model.target_f0
+        True
+        """
         return save_model(self, path, settings=settings, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ConversionModel:
-        """Read a model written by :meth:`save`; see :func:`load_model`."""
+        """Read a model written by :meth:`save`; see :func:`load_model`.
+
+        Examples
+        --------
+        The hand-built model of :class:`ConversionModel` comes back converting
+        bit for bit as before:
+
+        >>> import tempfile
+        >>> from gmmvc.config import AnalysisConfig
+        >>> from gmmvc.conversion import F0Statistics, GlobalVariance
+        >>> from gmmvc.gmm import JointGMM
+        >>> cfg = AnalysisConfig(order=2, f0_floor=80.0, f0_ceil=400.0, power_threshold_db=-60.0)
+        >>> cfg = cfg.resolved()
+        >>> mean = np.array([0, 0, 0, 0, 0.5, -0.25, 0, 0])  # [x, dx, y, dy], y = x + shift
+        >>> cov = np.block([[np.eye(4), np.eye(4)], [np.eye(4), 1.01 * np.eye(4)]])
+        >>> gmm = JointGMM.from_parameters([1.0], mean[None], cov[None], n_source_dims=4)
+        >>> f0_s, f0_t = F0Statistics(np.log(100.0), 0.2), F0Statistics(np.log(200.0), 0.2)
+        >>> gv = GlobalVariance(mean=np.ones(2), var=np.ones(2))
+        >>> model = ConversionModel(cfg, cfg, gmm, f0_s, f0_t, gv)
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     again = ConversionModel.load(model.save(pathlib.Path(d) / "model.npz"))
+        >>> mcep = np.array([[1.0, 0.1, 0.2], [1.0, 0.3, 0.4], [1.0, 0.5, 0.6]])
+        >>> bool(np.array_equal(again.convert_spectrum(mcep), model.convert_spectrum(mcep)))
+        True
+        >>> again.source_config == model.source_config, again.target_f0 == model.target_f0
+        (True, True)
+        """
         return load_model(path)
 
 
