@@ -881,7 +881,7 @@ def differential_gmm(gmm: JointGMM) -> JointGMM:
         )
     eye = np.eye(dx)
     T = np.block([[eye, np.zeros((dx, dx))], [-eye, eye]])
-    covariances = np.einsum("ij,mjk,lk->mil", T, gmm.covariances_, T)
+    covariances = T @ gmm.covariances_ @ T.T  # T Sigma_m T^T; a 3-operand einsum is O(M D^4)
     return JointGMM.from_parameters(
         gmm.weights_,
         gmm.means_ @ T.T,
