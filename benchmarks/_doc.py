@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import tempfile
 
 
 def write_section(path: pathlib.Path, name: str, text: str) -> None:
-    """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``path``.
+    """Replace the text between lines ``<!-- name:start -->`` and ``<!-- name:end -->`` of ``path``.
 
     The markers are appended (with ``text``) when the page does not have them yet.
     The page is written atomically: a reader never sees half a page.
@@ -16,10 +17,10 @@ def write_section(path: pathlib.Path, name: str, text: str) -> None:
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     page = path.read_text() if path.exists() else ""
     block = f"{start}\n{text.rstrip()}\n{end}"
-    if start in page and end in page:
-        head, rest = page.split(start, 1)
-        _, tail = rest.split(end, 1)
-        page = head + block + tail
+    # markers count only on a line of their own, so prose may mention them
+    found = re.search(rf"^{re.escape(start)}$.*?^{re.escape(end)}$", page, re.M | re.S)
+    if found:
+        page = page[: found.start()] + block + page[found.end() :]
     else:
         page = page.rstrip() + ("\n\n" if page else "") + block + "\n"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
