@@ -367,3 +367,20 @@ def test_unreadable_file(saved, tmp_path):
     locked.chmod(0)
     with pytest.raises(GmmvcError, match="cannot be read"):
         load_model(locked)
+
+
+def test_speech_frames_names_a_wrong_speaker_or_a_missing_threshold(trained):
+    import dataclasses
+
+    from gmmvc.exceptions import ParameterError
+
+    model = trained.model_
+    power = np.array([-80.0, 0.0, -80.0])
+    assert model.speech_frames(power, speaker="target").tolist() == [False, True, False]
+    with pytest.raises(ParameterError, match="speaker: expected one of 'source', 'target'"):
+        model.speech_frames(power, speaker="targte")
+    bare = dataclasses.replace(
+        model, target_config=model.target_config.replace(power_threshold_db=None)
+    )
+    with pytest.raises(ParameterError, match="no power_threshold_db"):
+        bare.speech_frames(power, speaker="target")

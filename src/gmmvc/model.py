@@ -544,8 +544,13 @@ class ConversionModel:
         >>> model.speech_frames(power_db, speaker="target")
         array([False, False,  True])
         """
+        check_choice(speaker, "speaker", ("source", "target"))
         cfg = self.source_config if speaker == "source" else self.target_config
-        assert cfg.power_threshold_db is not None  # set when the model was trained
+        if cfg.power_threshold_db is None:
+            raise ParameterError(
+                f"speaker: the {speaker} analysis settings have no power_threshold_db; a trained "
+                "model always has one - set it in the AnalysisConfig of a hand-built model"
+            )
         return speech_mask(power_db, cfg.power_threshold_db)
 
     def prepare_source(self, x: np.ndarray, fs: int) -> np.ndarray:
