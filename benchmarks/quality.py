@@ -93,6 +93,7 @@ def run_pair(args: argparse.Namespace, pair: str, workdir: pathlib.Path) -> dict
         vc = VoiceConverter(
             args.mixtures,
             n_alignment_passes=args.passes,
+            dtw_radius=args.dtw_radius,
             n_jobs=args.jobs,
             convert_aperiodicity=True,
             source_f0_shift="auto" if key == "shifted" else None,
@@ -168,7 +169,8 @@ def _markdown(results: list[dict], args: argparse.Namespace, command: str) -> st
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"date: {datetime.date.today().isoformat()}  ",
         f"Setup: {args.train} training sentences (100001-), {args.eval} evaluation sentences "
-        f"(200001-), {args.mixtures} mixtures, {args.passes} alignment passes, EM in {args.dtype}.",
+        f"(200001-), {args.mixtures} mixtures, {args.passes} alignment passes "
+        f"(DTW radius {args.dtw_radius}), EM in {args.dtype}.",
         "",
         "Every output is written as 16-bit PCM, read back and re-analysed by one neutral "
         "evaluator (WORLD harvest 40-700 Hz, CheapTrick, 24th-order mel-cepstrum with "
@@ -207,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--eval", type=int, default=54)
     p.add_argument("--mixtures", type=int, default=32)
     p.add_argument("--passes", type=int, default=3)
+    p.add_argument("--dtw-radius", type=int, default=1, help="FastDTW radius of every pass")
     p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     p.add_argument("--jobs", type=int, default=-1)
     p.add_argument(

@@ -144,3 +144,21 @@ def test_lowering_the_source_pitch_warns_that_differential_cannot_refill_the_ban
     kw = dict(n_alignment_passes=1, analysis=FAST, random_state=5, max_iter=200)
     with pytest.warns(UserWarning, match=r"leaves the band above 5\.6 kHz empty"):
         VoiceConverter(2, source_f0_shift=0.7, **kw).fit(corpus.source[:3], corpus.target[:3])
+
+
+def test_dtw_radius_reaches_every_alignment_pass(corpus, monkeypatch):
+    from gmmvc import pipeline
+
+    seen = []
+    real = pipeline.align_frames
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("radius"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "align_frames", spy)
+    kw = dict(n_alignment_passes=2, analysis=FAST, random_state=5, max_iter=200, n_jobs=1)
+    vc = VoiceConverter(2, dtw_radius=4, **kw).fit(corpus.source[:3], corpus.target[:3])
+    assert seen == [4] * 6 and vc.model_.info["dtw_radius"] == 4
+    with pytest.raises(ParameterError, match="dtw_radius: expected a positive integer"):
+        VoiceConverter(2, dtw_radius=0, **kw).fit(corpus.source[:3], corpus.target[:3])
