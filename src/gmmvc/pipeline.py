@@ -729,8 +729,9 @@ class VoiceConverter:
     dtw_radius : int, default 1
         FastDTW search radius in frames for every alignment pass (see
         :func:`gmmvc.alignment.dtw_path`); larger values approach exact DTW at
-        more alignment time (VCC 2016 SM1 -> TF1 subset: radius 8 lowered MCD
-        by 0.03 dB and added 39 s to a 60-sentence training).
+        more alignment time (VCC 2016 SM1 -> TF1, all 162 training sentences:
+        radius 8 gave the same MCD as radius 1 and trained in 309 s against
+        241 s; see ``docs/benchmarks.md``).
     analysis : AnalysisConfig, optional
         Shared analysis settings (sample rate, frame period, F0 method,
         order, ...). Defaults to ``AnalysisConfig()`` (16 kHz, harvest).
