@@ -2228,23 +2228,11 @@ class WorldScore:
 def _world_score(
     features: Features, target: Features, speech: np.ndarray, target_speech: np.ndarray
 ) -> WorldScore:
-    path = align_frames(
-        features.mcep[:, 1:], target.mcep[:, 1:], x_mask=speech, y_mask=target_speech
-    )
-    a, b = path.source_index, path.target_index
-    f0_a, f0_b = features.f0[a], target.f0[b]
-    voiced_both = bool(np.any((f0_a > 0) & (f0_b > 0)))
-    var_a = features.mcep[a, 1:].var(axis=0)  # (order,)
-    var_b = target.mcep[b, 1:].var(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gv_ratio = float(np.exp(np.mean(np.log(var_a / var_b))))
-    return WorldScore(
-        mcd_db=float(mel_cepstral_distortion(features.mcep[a], target.mcep[b])),
-        f0_rmse_cents=float(log_f0_rmse(f0_a, f0_b)) if voiced_both else float("nan"),
-        vuv_error=float(vuv_error(f0_a, f0_b)),
-        n_frames=int(a.size),
-        gv_ratio=gv_ratio,
-    )
+    """Score as the WORLD backend does (:func:`gmmvc.pipeline.score_features`): one recipe."""
+    from .pipeline import score_features  # pipeline does not import this module: no cycle
+
+    score = score_features(features, target, speech=speech, target_speech=target_speech)
+    return WorldScore(**dataclasses.asdict(score))
 
 
 @dataclass(frozen=True, eq=False)
