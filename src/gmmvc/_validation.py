@@ -145,6 +145,16 @@ def check_positive(value: Any, name: str, *, integer: bool = False) -> Any:
     return num
 
 
+def check_n_jobs(n_jobs: Any) -> int:
+    """Check a joblib-style ``n_jobs`` (a non-zero integer; ``-1``: all cores) and return it."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ParameterError(
+            f"n_jobs: expected a non-zero integer (1: no parallelism, -1: all cores), "
+            f"got {n_jobs!r}"
+        )
+    return int(n_jobs)
+
+
 def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     """Check that ``value`` is one of ``choices``."""
     if value not in choices:

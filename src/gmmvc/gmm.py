@@ -48,7 +48,7 @@ from scipy import linalg
 from scipy.special import logsumexp
 
 from ._threads import one_blas_thread
-from ._validation import as_float_array, check_choice, check_positive
+from ._validation import as_float_array, check_choice, check_n_jobs, check_positive
 from .exceptions import ConvergenceWarning, NotFittedError, ParameterError
 
 __all__ = ["JointGMM", "ConditionalParameters", "conditional_parameters", "differential_gmm"]
@@ -425,8 +425,7 @@ def _initial_responsibilities(
 
 def _n_threads(n_jobs: Any) -> int:
     """Threads for ``n_jobs`` (``-1``: all cores, ``-2``: all but one, as in joblib)."""
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ParameterError(f"n_jobs: expected a non-zero integer (-1: all cores), got {n_jobs!r}")
+    n_jobs = check_n_jobs(n_jobs)
     if n_jobs > 0:
         return int(n_jobs)
     return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))

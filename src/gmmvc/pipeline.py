@@ -62,7 +62,7 @@ from joblib import Parallel, delayed
 
 from . import __version__
 from ._threads import one_blas_thread
-from ._validation import as_float_array, check_choice, check_positive
+from ._validation import as_float_array, check_choice, check_n_jobs, check_positive
 from .alignment import Alignment, align_frames, joint_vectors
 from .analysis import estimate_f0_range
 from .audio import pitch_shift, read_audio, resample, write_audio
@@ -259,15 +259,6 @@ def _map(
         return out
 
 
-def _check_n_jobs(n_jobs: Any) -> int:
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ParameterError(
-            f"n_jobs: expected a non-zero integer (1: no parallelism, -1: all cores), "
-            f"got {n_jobs!r}"
-        )
-    return int(n_jobs)
-
-
 # ------------------------------------------------------------------ feature cache
 
 #: Version of the cached feature files; bump it whenever the features an
@@ -456,7 +447,7 @@ def extract_corpus_features(
     >>> n_entries, bool(np.array_equal(cached[1].mcep, feats[1].mcep))
     (2, True)
     """
-    n_jobs = _check_n_jobs(n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     if names is None:
         jobs: list[tuple[Any, ...]] = [(x, config, cache_dir) for x in waveforms]
     else:
@@ -872,7 +863,7 @@ class VoiceConverter:
             check_positive(shift, "source_f0_shift")
         check_positive(self.n_alignment_passes, "n_alignment_passes", integer=True)
         check_positive(self.dtw_radius, "dtw_radius", integer=True)
-        _check_n_jobs(self.n_jobs)
+        check_n_jobs(self.n_jobs)
         base = AnalysisConfig() if self.analysis is None else self.analysis
         if not isinstance(base, AnalysisConfig):
             raise ParameterError(
@@ -1316,7 +1307,7 @@ class VoiceConverter:
                 "source/target: expected equal non-empty lists, "
                 f"got {len(source)} and {len(target)}"
             )
-        _check_n_jobs(self.n_jobs)
+        check_n_jobs(self.n_jobs)
         jobs = [
             (model, s, t, _item_name(s, i), fs, self.settings)
             for i, (s, t) in enumerate(zip(source, target))

@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_choice, check_fs, check_positive
+from ._validation import as_float_array, check_choice, check_fs, check_n_jobs, check_positive
 from .alignment import Alignment, align_frames, joint_vectors
 from .analysis import estimate_f0_range
 from .config import AnalysisConfig
@@ -2152,10 +2152,7 @@ def estimate_speaker_analysis(
     True
     """
     cfg = StftConfig() if config is None else _check_config(config)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ParameterError(
-            f"n_jobs: expected a non-zero integer (1: one process, -1: all cores), got {n_jobs!r}"
-        )
+    check_n_jobs(n_jobs)
     if len(waveforms) == 0:
         raise ParameterError("waveforms: expected at least one waveform, got none")
     wavs = [
