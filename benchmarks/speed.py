@@ -28,7 +28,7 @@ from _doc import write_section
 from joblib import Parallel, delayed
 
 from gmmvc.audio import read_audio
-from gmmvc.features import extract_features
+from gmmvc.features import extract_features, extract_spectrum
 from gmmvc.pipeline import VoiceConverter, evaluation_features, score_features
 from gmmvc.synthesis import mlsa_filter, synthesize
 
@@ -156,16 +156,18 @@ def main(argv: list[str] | None = None) -> int:
         for x in sources:
             t0 = time.perf_counter()
             xs = model.prepare_source(x, model.fs)
-            feats = extract_features(xs, model.source_config)
-            t1 = time.perf_counter()
-            if settings.get("synthesis") == "differential":
-                speech = model.speech_frames(feats.power_db, speaker="source")
+            if settings.get("synthesis") == "differential":  # as ConversionModel.convert
+                mcep, power_db = extract_spectrum(xs, model.source_config)  # no D4C
+                t1 = time.perf_counter()
+                speech = model.speech_frames(power_db, speaker="source")
                 diff = model.convert_spectrum(
-                    feats.mcep, speech=speech, differential=True, mode=settings["mode"]
+                    mcep, speech=speech, differential=True, mode=settings["mode"]
                 )
                 t2 = time.perf_counter()
                 mlsa_filter(xs, diff, model.source_config)
             else:
+                feats = extract_features(xs, model.source_config)
+                t1 = time.perf_counter()
                 conv = model.convert_features(feats, **settings)
                 t2 = time.perf_counter()
                 synthesize(conv.f0, conv.mcep, conv.bap, model.source_config)

@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 from scipy import linalg
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
 
 from gmmvc.conversion import (
     F0Statistics,
@@ -121,6 +123,55 @@ def test_mmse_and_mlpg_move_toward_the_target(fitted):
     for out in (convert_mmse(gmm, x), convert_mlpg(gmm, x), convert_mlpg_em(gmm, x)):
         assert out.shape == y.shape
         assert np.sqrt(np.mean((out - y) ** 2)) < 0.1 * before
+
+
+@pytest.mark.parametrize("n_frames", [1, 2, 3, 120])
+def test_mlpg_uses_each_frames_most_likely_component(fitted, n_frames):
+    # independent: per-frame argmax of scipy densities, then the dense-checked mlpg()
+    gmm, x, _ = fitted
+    x = x[:n_frames]
+    X = apply_windows(x)
+    n_src = X.shape[1]
+    dens = np.column_stack(
+        [
+            np.log(w) + multivariate_normal(mu[:n_src], cov[:n_src, :n_src]).logpdf(X)
+            for w, mu, cov in zip(gmm.weights_, gmm.means_, gmm.covariances_)
+        ]
+    ).reshape(n_frames, -1)
+    best = np.argmax(dens, axis=1)
+    assert len(set(best)) > 1 or n_frames < 4  # several components really take part
+    means, precs = [], []
+    for t, m in enumerate(best):
+        mu, cov = gmm.means_[m], gmm.covariances_[m]
+        sxx, syx = cov[:n_src, :n_src], cov[n_src:, :n_src]
+        means.append(mu[n_src:] + syx @ np.linalg.solve(sxx, X[t] - mu[:n_src]))
+        precs.append(np.linalg.inv(cov[n_src:, n_src:] - syx @ np.linalg.solve(sxx, syx.T)))
+    expected = mlpg(np.array(means), np.array(precs))
+    np.testing.assert_allclose(convert_mlpg(gmm, x), expected, rtol=1e-8, atol=1e-9)
+
+
+def test_mlpg_em_step_is_the_posterior_weighted_mlpg(fitted):
+    # one EM step by hand: posteriors P(m | X_t, Y_t) at the MLPG trajectory from scipy
+    # densities, then mlpg() with the posterior-weighted precisions and means
+    gmm, x, _ = fitted
+    X = apply_windows(x)
+    start = convert_mlpg(gmm, x)
+    Y = apply_windows(start)
+    n_src = X.shape[1]
+    log_joint, cond_means, cond_precs = [], [], []
+    for w, mu, cov in zip(gmm.weights_, gmm.means_, gmm.covariances_):
+        log_joint.append(np.log(w) + multivariate_normal(mu, cov).logpdf(np.hstack([X, Y])))
+        sxx, syx = cov[:n_src, :n_src], cov[n_src:, :n_src]
+        cond_means.append(mu[n_src:] + (X - mu[:n_src]) @ np.linalg.solve(sxx, syx.T))
+        cond_precs.append(np.linalg.inv(cov[n_src:, n_src:] - syx @ np.linalg.solve(sxx, syx.T)))
+    log_joint = np.column_stack(log_joint)
+    gamma = np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+    prec = np.einsum("tm,mij->tij", gamma, np.array(cond_precs))
+    prec_means = np.einsum("tm,mij,mtj->ti", gamma, np.array(cond_precs), np.array(cond_means))
+    expected = mlpg(np.linalg.solve(prec, prec_means[..., None])[..., 0], prec)
+    with pytest.warns(ConvergenceWarning):
+        got = convert_mlpg_em(gmm, x, max_iter=1, tol=1e-12)
+    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-8)
 
 
 def test_mlpg_em_likelihood_never_decreases(fitted):

@@ -18,6 +18,7 @@ from gmmvc.features import (
     decode_ap,
     estimate_power_threshold,
     extract_features,
+    extract_spectrum,
     features_from_world,
     frame_power_db,
     log_f0_stats,
@@ -323,6 +324,10 @@ def test_extract_features_shapes_and_consistency(rng, fs):
     )
     np.testing.assert_allclose(feats.power_db, frame_power_db(world.sp), rtol=0, atol=1e-12)
     np.testing.assert_allclose(feats.bap, code_ap(world.ap, fs), rtol=0, atol=1e-12)
+    # the differential route's analysis (no D4C) gives the same spectrum, bit for bit
+    mcep, power_db = extract_spectrum(x, config)
+    np.testing.assert_array_equal(mcep, feats.mcep)
+    np.testing.assert_array_equal(power_db, feats.power_db)
 
 
 def test_features_from_world_rejects_mismatched_settings(rng):

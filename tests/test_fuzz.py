@@ -336,6 +336,9 @@ def test_analyze_and_extract_features_on_short_waveforms(x):
     for name in ("f0", "mcep", "bap", "power_db"):
         assert np.all(np.isfinite(getattr(feats, name))), name
     assert feats.mcep.shape == (world.n_frames, 25)
+    mcep, power_db = gmmvc.extract_spectrum(x, FAST16)  # same checks, same answer
+    np.testing.assert_array_equal(mcep, feats.mcep)
+    np.testing.assert_array_equal(power_db, feats.power_db)
 
 
 # ---------------------------------------------------------------------- audio

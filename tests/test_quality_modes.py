@@ -3,6 +3,7 @@
 import numpy as np
 import pysptk
 import pytest
+import scipy.linalg
 import scipy.signal
 
 from gmmvc.audio import pitch_shift
@@ -13,6 +14,7 @@ from gmmvc.conversion import (
     convert_mlpg,
     convert_mlpg_gv,
     global_variance,
+    gv_postfilter,
     modulation_spectrum,
     modulation_statistics,
     ms_postfilter,
@@ -79,6 +81,29 @@ def test_gv_generation_raises_gv_toward_the_target(smoothing_gmm):
     assert np.all(np.diff(history) >= 0)  # the objective never decreases
     # it stays a trajectory close to the MLPG one, not noise
     assert np.corrcoef(out[:, 0], plain[:, 0])[0, 1] > 0.9
+
+
+def test_gv_generation_converges_to_a_stationary_point(smoothing_gmm):
+    # the objective's gradient, built densely and independently, vanishes at the result
+    gmm, gv, x = smoothing_gmm
+    X = apply_windows(x)
+    n_frames, n_src = X.shape
+    cond = gmm.conditional_
+    best = np.argmax(gmm.posteriors(X), axis=1)
+    W = np.einsum(
+        "kts,de->tkdse", window_matrix(n_frames).reshape(2, n_frames, n_frames), np.eye(2)
+    ).reshape(n_frames * 4, n_frames * 2)
+    P = scipy.linalg.block_diag(*cond.precisions[best])
+    E = np.concatenate([cond.A[m] @ X[t] + cond.b[m] for t, m in enumerate(best)])
+
+    def gradient(c):
+        traj = W.T @ P @ (E - W @ c.ravel()) / (2 * n_frames)
+        v = c.var(axis=0)
+        return traj.reshape(c.shape) - 2 / n_frames * (c - c.mean(axis=0)) * (v - gv.mean) / gv.var
+
+    start = gv_postfilter(convert_mlpg(gmm, x), gv)  # where the generation starts
+    out = convert_mlpg_gv(gmm, x, gv, max_iter=500, tol=1e-15)
+    assert np.linalg.norm(gradient(out)) < 1e-6 * np.linalg.norm(gradient(start))
 
 
 def test_ms_postfilter_leaves_target_statistics_unchanged(rng):

@@ -24,7 +24,7 @@ from ._validation import (
 from .config import F0_METHODS, WIDE_F0_CEIL, WIDE_F0_FLOOR, AnalysisConfig
 from .exceptions import GmmvcError, ParameterError
 
-__all__ = ["WorldFeatures", "extract_f0", "analyze", "estimate_f0_range"]
+__all__ = ["WorldFeatures", "extract_f0", "analyze", "analyze_envelope", "estimate_f0_range"]
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +196,55 @@ def analyze(x: Any, config: AnalysisConfig) -> WorldFeatures:
     ((101,), (101, 513), (101, 513))
     """
     cfg = config.resolved()
-    fft_size = cast(int, cfg.fft_size)  # resolved() fills it in
+    x, f0, time_axis, sp = _f0_and_envelope(x, cfg)
+    import pyworld
+
+    ap = pyworld.d4c(x, f0, time_axis, cfg.fs, fft_size=cast(int, cfg.fft_size))
+    check_finite_result(ap, "analyze", "x (audio samples are nominally within [-1, 1])")
+    return WorldFeatures(f0=f0, sp=sp, ap=ap, fs=cfg.fs, frame_period=cfg.frame_period)
+
+
+def analyze_envelope(x: Any, config: AnalysisConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Run WORLD's F0 estimation and CheapTrick only: :func:`analyze` without D4C.
+
+    Differential conversion filters the source waveform and never uses its
+    aperiodicity; skipping D4C saves its share of the analysis time.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,)
+        Mono waveform at ``config.fs`` (the same checks as :func:`analyze`).
+    config : AnalysisConfig
+
+    Returns
+    -------
+    f0 : numpy.ndarray, shape (T,)
+    sp : numpy.ndarray, shape (T, fft_size // 2 + 1)
+        Identical to :func:`analyze`'s ``f0`` and ``sp``.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`analyze`.
+
+    Examples
+    --------
+    >>> fs = 16000
+    >>> x = np.sin(2 * np.pi * 150 * np.arange(fs // 2) / fs)
+    >>> cfg = AnalysisConfig(fs=fs, f0_method="dio")
+    >>> f0, sp = analyze_envelope(x, cfg)
+    >>> bool(np.array_equal(sp, analyze(x, cfg).sp)), sp.shape
+    (True, (101, 513))
+    """
+    cfg = config.resolved()
+    _, f0, _, sp = _f0_and_envelope(x, cfg)
+    return f0, sp
+
+
+def _f0_and_envelope(
+    x: Any, cfg: AnalysisConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Check the waveform, then run F0 estimation and CheapTrick (``cfg`` resolved)."""
     x = _check_waveform(x, "x", cfg.fs, cfg.frame_period)
     f0_floor = WIDE_F0_FLOOR if cfg.f0_floor is None else float(cfg.f0_floor)
     f0_ceil = WIDE_F0_CEIL if cfg.f0_ceil is None else float(cfg.f0_ceil)
@@ -205,17 +253,16 @@ def analyze(x: Any, config: AnalysisConfig) -> WorldFeatures:
     import pyworld
 
     f0, time_axis = _f0(x, cfg.fs, cfg.f0_method, f0_floor, f0_ceil, cfg.frame_period)
-    sp = pyworld.cheaptrick(x, f0, time_axis, cfg.fs, fft_size=fft_size)
-    ap = pyworld.d4c(x, f0, time_axis, cfg.fs, fft_size=fft_size)
-    for result in (f0, sp, ap):
+    sp = pyworld.cheaptrick(x, f0, time_axis, cfg.fs, fft_size=cast(int, cfg.fft_size))
+    for result in (f0, sp):
         check_finite_result(result, "analyze", "x (audio samples are nominally within [-1, 1])")
     logger.debug(
         "analyzed %d samples: %d frames, %.0f%% voiced",
         x.shape[0],
         f0.shape[0],
-        100.0 * np.mean(f0 > 0),
+        100 * np.mean(f0 > 0),
     )
-    return WorldFeatures(f0=f0, sp=sp, ap=ap, fs=cfg.fs, frame_period=cfg.frame_period)
+    return x, f0, time_axis, sp
 
 
 def estimate_f0_range(

@@ -33,6 +33,7 @@ The likelihood ``log p(W c | X)`` never decreases.
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import blas
 from scipy.special import logsumexp
 
 from ._threads import single_blas_thread
@@ -50,7 +52,6 @@ from .deltas import (
     _check_windows,
     _windows_transpose,
     apply_windows,
-    apply_windows_transpose,
 )
 from .exceptions import ConvergenceWarning, ParameterError
 from .gmm import JointGMM
@@ -79,91 +80,122 @@ logger = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- MLPG kernel
 
 
-def _banded_normal_equations(
-    precisions: np.ndarray, precision_means: np.ndarray, windows: Windows
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Assemble ``W^T P W`` in upper banded storage and ``W^T P mu``.
-
-    Parameters
-    ----------
-    precisions : (T, K*D, K*D)
-    precision_means : (T, K*D)
-        ``P_t mu_t`` per frame.
-
-    Returns
-    -------
-    ab : (u + 1, T*D) upper banded matrix for :func:`scipy.linalg.solveh_banded`
-    rhs : (T*D,)
-    u : number of super-diagonals
-    """
-    windows = _check_windows(windows)
-    n_frames, kd = precision_means.shape
-    n_win = len(windows)
-    dim = kd // n_win
-    half = max(w.size // 2 for w in windows)
-    block_band = 2 * half  # frames coupled on each side
-    blocks = precisions.reshape(n_frames, n_win, dim, n_win, dim)
-
-    # G[r, delta] is the (D, D) block at block-row r, block-column r + delta (delta >= 0).
-    # Tap j of window k reads frame clip(t + o_j): inside the sequence the pair of taps
-    # (j, jj) adds w_j w_jj P_t^(k, l) at a fixed block offset, one slice addition; only the
-    # frames whose taps the edge rule clips are added one by one.
-    G = np.zeros((n_frames, block_band + 1, dim, dim))
-    inner = slice(half, max(half, n_frames - half))
-    edge_frames = [t for t in range(n_frames) if t < half or t >= n_frames - half]
-    for k, coef_k in enumerate(windows):
-        for el, coef_l in enumerate(windows):
-            blk = blocks[:, k, :, el, :]  # (T, D, D)
-            for j, wk in enumerate(coef_k):
-                oj = j - coef_k.size // 2
-                for jj, wl in enumerate(coef_l):
-                    ojj = jj - coef_l.size // 2
-                    w = wk * wl
-                    if w == 0.0:
-                        continue
-                    # a pair with ojj < oj is the transpose of the mirrored pair (l, k):
-                    # it belongs to the lower triangle, which banded storage omits
-                    if ojj >= oj and inner.stop > inner.start:
-                        G[inner.start + oj : inner.stop + oj, ojj - oj] += w * blk[inner]
-                    for t in edge_frames:
-                        r = min(max(t + oj, 0), n_frames - 1)
-                        s = min(max(t + ojj, 0), n_frames - 1)
-                        if s >= r:
-                            G[r, s - r] += w * blk[t]
-    rhs = _windows_transpose(precision_means, windows)  # non-finite values are reported below
-
-    # upper banded storage: ab[u + i - j, j] = A[i, j]; for block (r, r + delta), entry
-    # (a, b) sits at row u - delta D + a - b, column (r + delta) D + b
-    u = (block_band + 1) * dim - 1
-    ab = np.zeros((u + 1, n_frames, dim))
-    for delta in range(min(block_band, n_frames - 1) + 1):
-        for b in range(dim):
-            if delta == 0:  # only the upper triangle of the diagonal blocks
-                ab[u - b : u + 1, :, b] = G[:, 0, : b + 1, b].T
-            else:
-                top = u - delta * dim - b
-                ab[top : top + dim, delta:, b] = G[: n_frames - delta, delta, :, b].T
-    ab = ab.reshape(u + 1, n_frames * dim)
-    return ab, rhs.ravel(), u
-
-
-def _solve_natural(
-    precisions: np.ndarray, precision_means: np.ndarray, windows: Windows
+def _tap_matrix(
+    windows: list[np.ndarray], half: int, frame: int = -1, n_frames: int = 0
 ) -> np.ndarray:
-    n_frames, kd = precision_means.shape
-    with np.errstate(over="ignore", invalid="ignore"):
-        ab, rhs, _ = _banded_normal_equations(precisions, precision_means, windows)
-    check_finite_result(ab, "MLPG", "the precisions")
-    check_finite_result(rhs, "MLPG", "the means and precisions")
+    """Window weights by frame offset: ``taps[k, h + o]`` weighs frame ``t + o`` in window k.
+
+    With ``frame`` given, the edge rule of :func:`gmmvc.deltas.apply_windows` is
+    applied for that frame of an ``n_frames`` sequence: a tap that reads past an
+    end reads the end frame instead, so its weight moves there.
+    """
+    taps = np.zeros((len(windows), 2 * half + 1))
+    for k, coef in enumerate(windows):
+        for j, w in enumerate(coef):
+            offset = j - coef.size // 2
+            if frame >= 0:
+                offset = min(max(frame + offset, 0), n_frames - 1) - frame
+            taps[k, half + offset] += w
+    return taps
+
+
+@functools.lru_cache(maxsize=16)
+def _stripe_index(n_pos: int, dim: int) -> np.ndarray:
+    """Flat indices into a local ``(n, n)`` matrix (``n = n_pos * dim``) of its upper band.
+
+    Entry ``[a, rho, b]`` is the local entry in row ``a * dim + b + rho - u`` and
+    column ``a * dim + b`` (``u = n - 1``): column ``(a, b)`` as upper banded
+    storage lays it out; ``n * n`` (a zero) where the row would be negative.
+    """
+    n = n_pos * dim
+    u = n - 1
+    col = np.arange(n_pos)[:, None, None] * dim + np.arange(dim)[None, None, :]
+    row = col + np.arange(u + 1)[None, :, None] - u
+    return np.where(row >= 0, row * n + col, n * n)
+
+
+class _NormalMatrix:
+    """``W^T P W`` in upper banded storage, each frame's precision drawn from a fixed set.
+
+    A frame ``t`` with precision ``P`` adds ``L = T^T P T`` to the frames
+    ``t - h .. t + h`` it reads (``T`` its taps, ``h`` the widest window's half
+    width). ``L`` is precomputed for each of the ``N`` given precisions and cut
+    into the column stripes of banded storage, so assembling the matrix is one
+    gather (a component index per frame) or one product (weights over the
+    ``N`` precisions per frame, MLPG-EM) per local position: no per-frame
+    matrix products and no Python loop over frames. The few frames near the
+    ends whose taps the edge rule clips get their own local matrices.
+    """
+
+    def __init__(self, precisions: np.ndarray, windows: list[np.ndarray]) -> None:
+        self.windows = windows
+        self.precisions = precisions  # (N, K*D, K*D)
+        self.n_win = len(windows)
+        self.dim = precisions.shape[1] // self.n_win
+        self.half = max(w.size // 2 for w in windows)
+        self.n_pos = 2 * self.half + 1
+        self.u = self.n_pos * self.dim - 1  # super-diagonals
+        self.stripes = self._stripes(precisions, _tap_matrix(windows, self.half))
+
+    def _stripes(self, precisions: np.ndarray, taps: np.ndarray) -> np.ndarray:
+        """(n_pos, N, u + 1, D) stripes of ``taps^T P taps`` for each precision."""
+        n_prec = precisions.shape[0]
+        blocks = precisions.reshape(n_prec, self.n_win, self.dim, self.n_win, self.dim)
+        path = "nka,nkilj,nlb->naibj" if taps.ndim == 3 else "ka,nkilj,lb->naibj"
+        local = np.einsum(path, taps, blocks, taps, optimize=True)
+        flat = np.zeros((n_prec, local[0].size + 1))  # a trailing zero for the masked entries
+        flat[:, :-1] = local.reshape(n_prec, -1)
+        return np.ascontiguousarray(flat[:, _stripe_index(self.n_pos, self.dim)].swapaxes(0, 1))
+
+    def banded(self, select: np.ndarray) -> np.ndarray:
+        """Assemble ``ab`` (u + 1, T * D) for :func:`scipy.linalg.solveh_banded`.
+
+        ``select`` is a precision index per frame (T,) or weights over the
+        precisions per frame (T, N).
+        """
+        n_frames, h, dim = select.shape[0], self.half, self.dim
+        acc = np.zeros((n_frames, self.u + 1, dim))
+        lo, hi = h, max(h, n_frames - h)  # frames whose taps all fall inside
+        if hi > lo:
+            inner = select[lo:hi]
+            for a in range(self.n_pos):  # position a of frame t is frame t + a - h
+                stripe = self.stripes[a]  # (N, u + 1, D)
+                if select.ndim == 1:
+                    add = stripe[inner]
+                else:
+                    add = (inner @ stripe.reshape(stripe.shape[0], -1)).reshape(
+                        -1, *stripe.shape[1:]
+                    )
+                acc[lo + a - h : hi + a - h] += add
+        edges = [t for t in range(n_frames) if t < lo or t >= hi]
+        if edges:
+            if select.ndim == 1:
+                prec = self.precisions[select[edges]]
+            else:
+                flat = self.precisions.reshape(self.precisions.shape[0], -1)
+                prec = (select[edges] @ flat).reshape(len(edges), *self.precisions.shape[1:])
+            taps = np.stack([_tap_matrix(self.windows, h, t, n_frames) for t in edges])
+            stripes = self._stripes(prec, taps)
+            for e, t in enumerate(edges):
+                for a in range(self.n_pos):
+                    if 0 <= t + a - h < n_frames:  # clipped taps leave outside positions at 0
+                        acc[t + a - h] += stripes[a, e]
+        return acc.transpose(1, 0, 2).reshape(self.u + 1, n_frames * dim)
+
+
+def _solve_banded(ab: np.ndarray, rhs: np.ndarray, dim: int, who: str) -> np.ndarray:
+    """Solve the MLPG normal equations ``ab c = rhs`` (rhs (T, D)); returns ``c`` (T, D)."""
+    check_finite_result(ab, who, "the precisions")
+    check_finite_result(rhs, who, "the means and precisions")
     try:
-        c = linalg.solveh_banded(ab, rhs, lower=False, check_finite=False)
+        c = linalg.solveh_banded(ab, rhs.ravel(), lower=False, check_finite=False)
     except linalg.LinAlgError:
         raise ParameterError(
-            "MLPG: W^T P W is not positive definite; the model's conditional covariances are "
+            f"{who}: W^T P W is not positive definite; the model's conditional covariances are "
             "degenerate. Refit with a larger reg_covar"
         ) from None
-    check_finite_result(c, "MLPG", "the means and precisions")
-    return c.reshape(n_frames, kd // len(windows))
+    check_finite_result(c, who, "the means and precisions")
+    return c.reshape(-1, dim)
 
 
 @single_blas_thread
@@ -230,8 +262,10 @@ def mlpg(
         raise ParameterError(
             f"precisions: expected shape {(n_frames, kd, kd)}, got {precisions.shape}"
         )
-    precision_means = np.einsum("tij,tj->ti", precisions, means)
-    return _solve_natural(precisions, precision_means, wins)
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are reported
+        ab = _NormalMatrix(precisions, wins).banded(np.arange(n_frames))
+        rhs = _windows_transpose(np.einsum("tij,tj->ti", precisions, means), wins)
+    return _solve_banded(ab, rhs, kd // len(wins), "MLPG")
 
 
 # --------------------------------------------------------------------------- GMM conversion
@@ -345,16 +379,31 @@ def convert_mlpg(gmm: JointGMM, x: np.ndarray, *, windows: Windows = DEFAULT_WIN
     """
     wins = _check_windows(windows)
     X = _check_gmm_input(gmm, x, wins)
-    return _solve_natural(*_best_component_natural(gmm, X), wins)
+    ab, rhs = _best_component_system(gmm, X, wins)
+    return _solve_banded(ab, rhs, X.shape[1] // len(wins), "MLPG")
 
 
-def _best_component_natural(gmm: JointGMM, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame precision ``P_t`` and ``P_t E_t`` of the most likely component."""
+def _best_component_system(
+    gmm: JointGMM, X: np.ndarray, windows: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """MLPG normal equations (banded ``W^T P W``, ``W^T P E``) with the most likely components.
+
+    ``P_m E_{m,t} = (P_m A_m) X_t + P_m b_m`` is computed only for each frame's own
+    component, one product per component over the frames it wins.
+    """
     cond = gmm.conditional_
-    best = np.argmax(cond.source_log_likelihood(X), axis=1)  # (T,)
-    means = cond.conditional_means(X)[np.arange(X.shape[0]), best]  # (T, K*D), one GEMM
-    precisions = cond.precisions[best]  # (T, K*D, K*D)
-    return precisions, np.einsum("tij,tj->ti", precisions, means)
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are reported
+        best = np.argmax(cond.source_log_likelihood(X), axis=1)  # (T,)
+        precision_means = np.empty((X.shape[0], cond.precisions.shape[1]))
+        order = np.argsort(best, kind="stable")
+        bounds = np.searchsorted(best[order], np.arange(cond.precisions.shape[0] + 1))
+        for m in np.flatnonzero(np.diff(bounds)):
+            frames = order[bounds[m] : bounds[m + 1]]
+            natural = cond.precisions[m] @ cond.A[m]  # (Dy, Dx)
+            precision_means[frames] = X[frames] @ natural.T + cond.precisions[m] @ cond.b[m]
+        ab = _NormalMatrix(cond.precisions, windows).banded(best)
+        rhs = _windows_transpose(precision_means, windows)
+    return ab, rhs
 
 
 class _ConditionalLogTerms:
@@ -429,8 +478,8 @@ def convert_mlpg_em(
     x: np.ndarray,
     *,
     windows: Windows = DEFAULT_WINDOWS,
-    max_iter: int = 20,
-    tol: float = 1e-4,
+    max_iter: int = 30,
+    tol: float = 1e-3,
     history: list[float] | None = None,
 ) -> np.ndarray:
     """MLPG over all mixture components by EM (Toda et al. 2007, sec. III-C).
@@ -444,10 +493,12 @@ def convert_mlpg_em(
     gmm : JointGMM
     x : array_like, shape (T, D) or (T, K * D)
     windows : sequence of sequences of float, default DEFAULT_WINDOWS
-    max_iter : int, default 20
+    max_iter : int, default 30
         Maximum EM iterations.
-    tol : float, default 1e-4
-        Stop when the log-likelihood per frame improves by less than this.
+    tol : float, default 1e-3
+        Stop when the log-likelihood per frame improves by less than this
+        (EM converges linearly here: on speech most of the gain comes in the
+        first few steps, then it creeps).
     history : list, optional
         If given, ``log p(W c | X)`` is appended to it after each step (the
         first entry is the single-component starting point).
@@ -483,16 +534,18 @@ def convert_mlpg_em(
     n_frames = X.shape[0]
     log_terms = _ConditionalLogTerms(gmm, X)
     PE = (log_terms.means @ cond.precisions).transpose(1, 0, 2)  # (T, M, Dy); D_m^-1 sym.
-    flat_precisions = cond.precisions.reshape(cond.n_components, -1)  # (M, Dy * Dy)
+    normal = _NormalMatrix(cond.precisions, wins)
+    dim = X.shape[1] // len(wins)
     c = convert_mlpg(gmm, X, windows=wins)
     terms = log_terms(apply_windows(c, wins))
     trace = [float(logsumexp(terms, axis=1).sum())]
     converged = False
     for _ in range(max_iter):
         gamma = np.exp(terms - logsumexp(terms, axis=1, keepdims=True))  # (T, M)
-        precisions = (gamma @ flat_precisions).reshape(n_frames, *cond.precisions.shape[1:])
-        precision_means = np.einsum("tm,tmi->ti", gamma, PE)
-        c = _solve_natural(precisions, precision_means, wins)
+        with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are reported
+            ab = normal.banded(gamma)
+            rhs = _windows_transpose(np.einsum("tm,tmi->ti", gamma, PE), wins)
+        c = _solve_banded(ab, rhs, dim, "MLPG-EM")
         terms = log_terms(apply_windows(c, wins))
         trace.append(float(logsumexp(terms, axis=1).sum()))
         if trace[-1] - trace[-2] < tol * n_frames:
@@ -727,9 +780,12 @@ def convert_mlpg_gv(
     where ``v(c)`` is the utterance variance of each dimension of ``c`` and
     the mixture sequence is the most likely one (as in :func:`convert_mlpg`).
     It starts from the MLPG solution scaled to the target global variance
-    (Toda's suggested initialisation) and takes Newton steps preconditioned by
-    the trajectory term's Hessian ``omega W^T P W`` (banded, factored once),
-    with backtracking so ``L`` never decreases.
+    (Toda's suggested initialisation) and climbs by nonlinear conjugate
+    gradients (Polak-Ribiere), preconditioned by the trajectory term's
+    Hessian ``omega W^T P W`` (banded, factored once). Along each direction
+    ``L`` is a quartic polynomial whose coefficients cost one banded
+    matrix-vector product, so every line search is exact and ``L`` never
+    decreases.
 
     Parameters
     ----------
@@ -772,55 +828,77 @@ def convert_mlpg_gv(
     check_positive(tol, "tol")
     wins = _check_windows(windows)
     X = _check_gmm_input(gmm, x, wins)
-    precisions, precision_means = _best_component_natural(gmm, X)
     n_frames = X.shape[0]
     dim = X.shape[1] // len(wins)
     gv_mean = as_float_array(gv.mean, "gv.mean", ndim=1, n_cols=dim)
-    gv_var = np.maximum(as_float_array(gv.var, "gv.var", ndim=1, n_cols=dim), 1e-12)
+    gv_prec = 1.0 / np.maximum(as_float_array(gv.var, "gv.var", ndim=1, n_cols=dim), 1e-12)
     omega = 1.0 / (2.0 * n_frames)
-    ab, rhs, _ = _banded_normal_equations(precisions, precision_means, wins)
+    ab, rhs = _best_component_system(gmm, X, wins)
+    check_finite_result(ab, "MLPG-GV", "the precisions")
+    rhs = check_finite_result(rhs, "MLPG-GV", "the means and precisions").ravel()
     try:
         factor = linalg.cholesky_banded(ab, lower=False, check_finite=False)
     except linalg.LinAlgError:
         raise ParameterError(
             "MLPG-GV: W^T P W is not positive definite; refit with a larger reg_covar"
         ) from None
+    u = ab.shape[0] - 1
+
+    def times_a(v: np.ndarray) -> np.ndarray:  # W^T P W v, banded
+        return blas.dsbmv(u, 1.0, ab, v.ravel()).reshape(n_frames, dim)
+
+    # log N(W c; E, D) = c . rhs - c^T A c / 2 + const with A = W^T P W
     c_mlpg = linalg.cho_solve_banded((factor, False), rhs, check_finite=False)
-    c_mlpg = c_mlpg.reshape(n_frames, dim)
-
-    def objective(c: np.ndarray) -> float:
-        o = apply_windows(c, wins)
-        traj = -0.5 * np.einsum("ti,tij,tj->", o, precisions, o) + np.sum(o * precision_means)
-        v = c.var(axis=0)
-        return float(omega * traj - 0.5 * np.sum((v - gv_mean) ** 2 / gv_var))
-
-    def gradient(c: np.ndarray) -> np.ndarray:
-        o = apply_windows(c, wins)
-        g_traj = apply_windows_transpose(
-            precision_means - np.einsum("tij,tj->ti", precisions, o), wins
-        )
-        centred = c - c.mean(axis=0)
-        v = c.var(axis=0)
-        return omega * g_traj - (2.0 / n_frames) * centred * ((v - gv_mean) / gv_var)
-
-    c = gv_postfilter(c_mlpg, gv)
-    value = objective(c)
+    c = gv_postfilter(c_mlpg.reshape(n_frames, dim), gv)
+    rhs = rhs.reshape(n_frames, dim)
+    ac = times_a(c)
+    v = c.var(axis=0)
+    value = float(omega * np.sum(c * (rhs - 0.5 * ac)) - 0.5 * np.sum((v - gv_mean) ** 2 * gv_prec))
     trace = [value]
+    direction = grad_prev = z_prev = np.zeros_like(c)
     for _ in range(max_iter):
-        step = linalg.cho_solve_banded((factor, False), gradient(c).ravel(), check_finite=False)
-        step = step.reshape(n_frames, dim) / omega
-        scale = 1.0
-        while scale > 1e-4:
-            candidate = c + scale * step
-            new_value = objective(candidate)
-            if new_value >= value:
-                break
-            scale *= 0.5
-        else:
-            break  # no ascent along the preconditioned gradient: at a stationary point
-        gain = new_value - value
-        c, value = candidate, new_value
+        centred = c - c.mean(axis=0)
+        grad = omega * (rhs - ac) - (2.0 / n_frames) * centred * ((v - gv_mean) * gv_prec)
+        z = linalg.cho_solve_banded((factor, False), grad.ravel(), check_finite=False)
+        z = z.reshape(n_frames, dim) / omega
+        # Polak-Ribiere (0 on the first step), restarted when it stops ascending
+        previous = float(np.sum(z_prev * grad_prev))
+        beta = max(0.0, float(np.sum(z * (grad - grad_prev))) / previous) if previous else 0.0
+        direction = z + beta * direction
+        if np.sum(direction * grad) <= 0.0:
+            direction = z
+        ad = times_a(direction)
+        # L(c + s d) = omega (t0 + t1 s - t2 s^2 / 2) - sum_k (e_k + f_k s + g_k s^2)^2 / (2 s_k)
+        t1 = float(np.sum(direction * (rhs - ac)))
+        t2 = float(np.sum(direction * ad))
+        e = v - gv_mean
+        f = 2.0 * np.mean(centred * direction, axis=0)
+        g = direction.var(axis=0)
+        slope = [  # dL/ds, a cubic in s
+            -2.0 * np.sum(gv_prec * g * g),
+            -3.0 * np.sum(gv_prec * f * g),
+            -np.sum(gv_prec * (2.0 * e * g + f * f)) - omega * t2,
+            omega * t1 - np.sum(gv_prec * e * f),
+        ]
+        roots = np.roots(slope)
+        steps = roots[np.abs(roots.imag) <= 1e-9 * (1.0 + np.abs(roots.real))].real
+        if steps.size == 0:
+            break
+        gains = [
+            omega * (t1 * s - 0.5 * t2 * s * s)
+            - 0.5 * np.sum(((e + f * s + g * s * s) ** 2 - e * e) * gv_prec)
+            for s in steps
+        ]
+        best = int(np.argmax(gains))
+        gain, step = float(gains[best]), float(steps[best])
+        if not gain > 0.0:
+            break  # no ascent along the direction: at a stationary point
+        c = c + step * direction
+        ac = ac + step * ad
+        v = c.var(axis=0)
+        value += gain
         trace.append(value)
+        grad_prev, z_prev = grad, z
         if gain < tol * abs(value):
             break
     if history is not None:

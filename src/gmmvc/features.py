@@ -17,7 +17,7 @@ from typing import Any, cast
 import numpy as np
 
 from ._validation import as_float_array, check_finite_result, check_fs, check_positive
-from .analysis import WorldFeatures, analyze
+from .analysis import WorldFeatures, analyze, analyze_envelope
 from .config import AnalysisConfig
 from .exceptions import GmmvcError, ParameterError
 
@@ -33,6 +33,7 @@ __all__ = [
     "log_f0_stats",
     "features_from_world",
     "extract_features",
+    "extract_spectrum",
 ]
 
 logger = logging.getLogger(__name__)
@@ -732,3 +733,43 @@ def extract_features(x: Any, config: AnalysisConfig) -> Features:
     """
     cfg = config.resolved()
     return features_from_world(analyze(x, cfg), cfg)
+
+
+def extract_spectrum(x: Any, config: AnalysisConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Analyse a waveform for its mel-cepstrum and frame power only.
+
+    What differential conversion needs: :func:`extract_features` without the
+    aperiodicity (WORLD's D4C is not run, see
+    :func:`gmmvc.analysis.analyze_envelope`).
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,)
+        Mono waveform at ``config.fs``.
+    config : AnalysisConfig
+
+    Returns
+    -------
+    mcep : numpy.ndarray, shape (T, order + 1)
+    power_db : numpy.ndarray, shape (T,)
+        Identical to :func:`extract_features`' ``mcep`` and ``power_db``.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`extract_features`.
+
+    Examples
+    --------
+    >>> fs = 16000
+    >>> x = np.sin(2 * np.pi * 150 * np.arange(fs // 4) / fs)
+    >>> cfg = AnalysisConfig(fs=fs, f0_method="dio")
+    >>> mcep, power_db = extract_spectrum(x, cfg)
+    >>> bool(np.array_equal(mcep, extract_features(x, cfg).mcep)), mcep.shape
+    (True, (51, 25))
+    """
+    cfg = config.resolved()
+    _, sp = analyze_envelope(x, cfg)
+    return sp_to_mcep(sp, order=cast(int, cfg.order), alpha=cast(float, cfg.alpha)), frame_power_db(
+        sp
+    )

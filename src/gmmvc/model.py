@@ -51,7 +51,7 @@ from .conversion import (
 )
 from .deltas import DEFAULT_WINDOWS, _check_windows, apply_windows
 from .exceptions import GmmvcError, ParameterError
-from .features import Features, extract_features, speech_mask
+from .features import Features, extract_features, extract_spectrum, speech_mask
 from .gmm import JointGMM, differential_gmm
 from .synthesis import mlsa_filter, synthesize
 
@@ -656,11 +656,11 @@ class ConversionModel:
         """
         cfg = ConversionSettings(**settings).validate()
         x = self.prepare_source(x, fs)
-        features = extract_features(x, self.source_config)
-        if cfg.synthesis == "differential":
-            speech = self.speech_frames(features.power_db, speaker="source")
+        if cfg.synthesis == "differential":  # the source's own F0 and aperiodicity stay
+            mcep, power_db = extract_spectrum(x, self.source_config)
+            speech = self.speech_frames(power_db, speaker="source")
             diff = self.convert_spectrum(
-                features.mcep,
+                mcep,
                 speech=speech,
                 differential=True,
                 mode=cfg.mode,
@@ -668,6 +668,7 @@ class ConversionModel:
                 ms_weight=cfg.ms_weight,
             )
             return mlsa_filter(x, diff, self.source_config)
+        features = extract_features(x, self.source_config)
         converted = self.convert_features(features, **dataclasses.asdict(cfg))
         return synthesize(converted.f0, converted.mcep, converted.bap, self.source_config)
 
