@@ -34,7 +34,8 @@ from _doc import write_section
 from joblib import Parallel, delayed
 
 from gmmvc.audio import read_audio, write_audio
-from gmmvc.pipeline import VoiceConverter, evaluation_features, score_features
+from gmmvc.metrics import score_features
+from gmmvc.pipeline import VoiceConverter, evaluation_features
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "vcc2016"

@@ -29,7 +29,8 @@ from joblib import Parallel, delayed
 
 from gmmvc.audio import read_audio
 from gmmvc.features import extract_features, extract_spectrum
-from gmmvc.pipeline import VoiceConverter, evaluation_features, score_features
+from gmmvc.metrics import score_features
+from gmmvc.pipeline import VoiceConverter, evaluation_features
 from gmmvc.synthesis import mlsa_filter, synthesize
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

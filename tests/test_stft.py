@@ -558,7 +558,7 @@ def test_converted_waveform_keeps_the_source_pitch(corpus, converter, phase_init
 
 
 def test_evaluate_scores_like_the_world_pipeline(corpus, converter):
-    from gmmvc.pipeline import score_features
+    from gmmvc.metrics import score_features
 
     sources, targets = corpus
     ana = DIO.replace(power_threshold_db=-60.0)

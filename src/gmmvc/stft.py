@@ -64,7 +64,7 @@ from .exceptions import GmmvcError, ParameterError
 from .features import Features, estimate_power_threshold, extract_features, frame_power_db
 from .features import speech_mask as _speech_mask
 from .gmm import JointGMM
-from .metrics import log_f0_rmse, mel_cepstral_distortion, vuv_error
+from .metrics import UtteranceScore, log_f0_rmse, mel_cepstral_distortion, score_features, vuv_error
 from .model import (
     _CONFIG_CODEC,
     _STFT_FORMAT_NAME,
@@ -116,7 +116,6 @@ __all__ = [
     "StftConverter",
     "estimate_speaker_analysis",
     "fit_stft_converter",
-    "WorldScore",
     "StftPairEvaluation",
     "evaluate_stft_converter",
     "STFT_MODEL_FORMAT_VERSION",
@@ -2180,58 +2179,6 @@ def estimate_speaker_analysis(
     return ana.replace(power_threshold_db=threshold)
 
 
-@dataclass(frozen=True)
-class WorldScore:
-    """Distances to the target on WORLD re-analysis, frames paired by DTW.
-
-    The recipe and fields are those of :class:`gmmvc.pipeline.UtteranceScore`
-    (:func:`gmmvc.pipeline.score_features`), so the two backends are scored
-    alike; this module sits below ``pipeline.py`` and cannot import it.
-
-    Attributes
-    ----------
-    mcd_db : float
-        Mel-cepstral distortion (dB, c1 onward) over DTW-aligned speech frames.
-    f0_rmse_cents : float
-        Log-F0 RMSE in cents over aligned frames voiced in both (NaN if none).
-    vuv_error : float
-        Fraction of aligned frames whose voicing decisions differ.
-    n_frames : int
-        Number of aligned frame pairs.
-    gv_ratio : float
-        Geometric mean over c1 onward of the utterance variance of the scored
-        mel-cepstrum over the target's (aligned speech frames); below 1 means
-        over-smoothed.
-
-    Examples
-    --------
-    :func:`evaluate_stft_converter` returns them, before and after
-    conversion, in :class:`StftPairEvaluation`; a conversion is judged by
-    the change:
-
-    >>> before = WorldScore(8.2, 511.0, 0.10, 480, 0.95)
-    >>> after = WorldScore(5.9, 480.0, 0.13, 470, 0.61)
-    >>> round(before.mcd_db - after.mcd_db, 6)  # dB of mel-cepstral distortion gained
-    2.3
-    """
-
-    mcd_db: float
-    f0_rmse_cents: float
-    vuv_error: float
-    n_frames: int
-    gv_ratio: float
-
-
-def _world_score(
-    features: Features, target: Features, speech: np.ndarray, target_speech: np.ndarray
-) -> WorldScore:
-    """Score as the WORLD backend does (:func:`gmmvc.pipeline.score_features`): one recipe."""
-    from .pipeline import score_features  # pipeline does not import this module: no cycle
-
-    score = score_features(features, target, speech=speech, target_speech=target_speech)
-    return WorldScore(**dataclasses.asdict(score))
-
-
 @dataclass(frozen=True, eq=False)
 class StftPairEvaluation:
     """One held-out pair scored before and after STFT-backend conversion.
@@ -2240,9 +2187,9 @@ class StftPairEvaluation:
     ----------
     index : int
         Position in the evaluation lists.
-    before : WorldScore
+    before : UtteranceScore
         Source against target.
-    after : WorldScore
+    after : UtteranceScore
         Converted (re-analysed waveform) against target.
     converted : numpy.ndarray
         The converted waveform.
@@ -2253,18 +2200,18 @@ class StftPairEvaluation:
     over pairs is what the benchmarks report:
 
     >>> pairs = [
-    ...     StftPairEvaluation(0, WorldScore(8.0, 500.0, 0.1, 400, 1.0),
-    ...                        WorldScore(6.0, 480.0, 0.1, 400, 0.6), np.zeros(16000)),
-    ...     StftPairEvaluation(1, WorldScore(9.0, 520.0, 0.2, 300, 1.1),
-    ...                        WorldScore(6.5, 470.0, 0.1, 300, 0.7), np.zeros(12000)),
+    ...     StftPairEvaluation(0, UtteranceScore(8.0, 500.0, 0.1, 400, 1.0),
+    ...                        UtteranceScore(6.0, 480.0, 0.1, 400, 0.6), np.zeros(16000)),
+    ...     StftPairEvaluation(1, UtteranceScore(9.0, 520.0, 0.2, 300, 1.1),
+    ...                        UtteranceScore(6.5, 470.0, 0.1, 300, 0.7), np.zeros(12000)),
     ... ]
     >>> [float(np.mean([getattr(p, when).mcd_db for p in pairs])) for when in ("before", "after")]
     [8.5, 6.25]
     """
 
     index: int
-    before: WorldScore
-    after: WorldScore
+    before: UtteranceScore
+    after: UtteranceScore
     converted: np.ndarray
 
 
@@ -2368,8 +2315,8 @@ def evaluate_stft_converter(
         s_mask = _speech_mask(fs_feats.power_db, source_analysis.power_threshold_db)
         t_mask = _speech_mask(ft_feats.power_db, target_analysis.power_threshold_db)
         c_mask = _speech_mask(fc_feats.power_db, source_analysis.power_threshold_db)
-        before = _world_score(fs_feats, ft_feats, s_mask, t_mask)
-        after = _world_score(fc_feats, ft_feats, c_mask, t_mask)
+        before = score_features(fs_feats, ft_feats, speech=s_mask, target_speech=t_mask)
+        after = score_features(fc_feats, ft_feats, speech=c_mask, target_speech=t_mask)
         logger.debug("pair %d: MCD %.2f -> %.2f dB", i, before.mcd_db, after.mcd_db)
         results.append(StftPairEvaluation(i, before, after, converted))
     return results
