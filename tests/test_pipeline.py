@@ -140,12 +140,6 @@ def test_demo_command_writes_wavs_and_reports_lower_distortion(tmp_path, capsys)
     assert "already exists" in capsys.readouterr().err
 
 
-def test_lowering_the_source_pitch_warns_that_differential_cannot_refill_the_band(corpus):
-    kw = dict(n_alignment_passes=1, analysis=FAST, random_state=5, max_iter=200)
-    with pytest.warns(UserWarning, match=r"leaves the band above 5\.6 kHz empty"):
-        VoiceConverter(2, source_f0_shift=0.7, **kw).fit(corpus.source[:3], corpus.target[:3])
-
-
 def test_dtw_radius_reaches_every_alignment_pass(corpus, monkeypatch):
     from gmmvc import pipeline
 

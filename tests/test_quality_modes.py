@@ -191,6 +191,22 @@ def test_pitch_shift_moves_f0_and_keeps_duration():
         pitch_shift(x, fs, -1.0)
 
 
+def test_lowering_the_pitch_keeps_the_whole_band(rng):
+    # a 200 Hz buzz with its harmonics up to 8 kHz, lowered to 120 Hz: the fundamental moves,
+    # and the band above 0.6 x 8 kHz, which resampling empties, still carries the source's energy
+    fs = 16000
+    t = np.arange(2 * fs) / fs
+    x = 0.3 * scipy.signal.sawtooth(2 * np.pi * 200 * t) + 0.01 * rng.normal(size=t.size)
+    y = pitch_shift(x, fs, 0.6)
+    freqs, px = scipy.signal.welch(x, fs, nperseg=1024)
+    _, py = scipy.signal.welch(y, fs, nperseg=1024)
+    spec = np.abs(np.fft.rfft(y * np.hanning(y.size)))
+    assert abs(np.argmax(spec[: 2 * 400]) / 2 - 120) <= 2  # 2 s: 0.5 Hz per bin
+    top = (freqs > 5200) & (freqs < 7800)
+    ratio_db = 10 * np.log10(py[top].sum() / px[top].sum())
+    assert -3.0 < ratio_db < 3.0, ratio_db  # resampling alone leaves it over 100 dB down
+
+
 def test_global_variance_dataclass_is_used_by_gv_generation_shape_checks(smoothing_gmm):
     gmm, _, x = smoothing_gmm
     with pytest.raises(ParameterError, match="gv.mean: expected last dimension 2"):

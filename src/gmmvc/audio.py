@@ -31,6 +31,15 @@ WRITE_PEAK = 0.99
 #: soxr quality used for every sample-rate conversion.
 RESAMPLE_TYPE = "soxr_hq"
 
+#: Order of the Butterworth high-pass that takes the band a downward :func:`pitch_shift`
+#: empties from the unshifted source (applied forwards and backwards: zero phase).
+BAND_REFILL_ORDER = 8
+
+#: Its cut-off as a fraction of the emptied band's edge ``ratio * fs / 2``: a little below
+#: it, so the two filters' slopes overlap (at the edge itself white noise came out 5 dB low
+#: at ratio 0.55, 1 dB at this setting).
+BAND_REFILL_EDGE = 0.95
+
 
 def to_mono(x: Any) -> np.ndarray:
     """Mix a multichannel signal down to mono by averaging the channels.
@@ -126,6 +135,12 @@ def pitch_shift(x: Any, fs: int, ratio: float) -> np.ndarray:
     stand-in for WSOLA + resampling; formants move with the pitch, which the
     differential GMM then corrects.
 
+    Lowering the pitch by a ratio ``r < 1`` this way moves everything below
+    ``r * fs / 2`` and leaves the band above it empty, which no filter can
+    refill; that band is therefore taken from ``x`` itself (high-passed just
+    below ``r * fs / 2``, unshifted). Up there speech is mostly aperiodic, so its
+    pitch hardly matters, and the spectrum keeps its full width.
+
     Parameters
     ----------
     x : array_like, shape (n_samples,)
@@ -144,6 +159,13 @@ def pitch_shift(x: Any, fs: int, ratio: float) -> np.ndarray:
     >>> y = pitch_shift(np.sin(2 * np.pi * 200 * t), 16000, 1.5)
     >>> int(np.argmax(np.abs(np.fft.rfft(y))))  # 300 Hz at 1 Hz per bin
     300
+
+    Lowered, white noise keeps energy above the new band edge (5 kHz here):
+
+    >>> noise = np.random.default_rng(0).normal(size=16000)
+    >>> spec = np.abs(np.fft.rfft(pitch_shift(noise, 16000, 0.625))) ** 2
+    >>> bool(spec[6000:7900].mean() > 0.3 * spec[1000:4000].mean())
+    True
     """
     x = as_float_array(x, "x", ndim=1, min_len=1)
     fs = check_fs(fs)
@@ -154,7 +176,14 @@ def pitch_shift(x: Any, fs: int, ratio: float) -> np.ndarray:
 
     n_steps = 12.0 * np.log2(ratio)  # semitones
     shifted = librosa.effects.pitch_shift(x, sr=fs, n_steps=n_steps, res_type=RESAMPLE_TYPE)
-    return np.asarray(shifted, dtype=np.float64)
+    shifted = np.asarray(shifted, dtype=np.float64)
+    if ratio < 1.0:  # refill the band that resampling emptied with the source's own
+        from scipy.signal import butter, sosfiltfilt
+
+        edge = BAND_REFILL_EDGE * ratio * fs / 2
+        high = butter(BAND_REFILL_ORDER, edge, btype="highpass", fs=fs, output="sos")
+        shifted += sosfiltfilt(high, x)[: shifted.size]
+    return shifted
 
 
 def read_audio(path: str | os.PathLike[str], *, fs: int | None = None) -> tuple[np.ndarray, int]:
