@@ -201,10 +201,16 @@ def _markdown(results: list[dict], args: argparse.Namespace, command: str) -> st
         "alpha 0.41; speech frames by each file's own Otsu threshold; DTW on c1-c24 to the "
         "target). MCD excludes c0. F0 RMSE in cents over aligned frames voiced in both; "
         "V/UV error over aligned frames; GV ratio = converted / target utterance variance of "
-        "c1-c24, averaged. Train time includes analysis of all training audio; conversion "
-        "real-time factor = conversion seconds per second of source speech, one core per "
-        "sentence (output analysis excluded). The F0-shifted differential model is trained "
-        "for cross-gender pairs only.",
+        "c1-c24, averaged. Train time includes analysis of all training audio"
+        + (
+            " (read back from the feature cache where an earlier run stored it: "
+            "benchmarks/speed.py times training without a cache)"
+            if args.cache
+            else ""
+        )
+        + "; conversion real-time factor = conversion seconds per second of source speech, "
+        "one core per sentence (output analysis excluded). The F0-shifted differential model "
+        "is trained for cross-gender pairs only.",
         "",
     ]
     for res in results:
