@@ -117,12 +117,10 @@ def run_pair(args: argparse.Namespace, pair: str, workdir: pathlib.Path) -> dict
 
     fs = 16000
     sources = [read_audio(p, fs=fs)[0] for p in _files(args.data, src, eval_ids)]
+    target_waves = [read_audio(p, fs=fs)[0] for p in _files(args.data, tgt, eval_ids)]
     parallel = Parallel(n_jobs=args.jobs)
     # the neutral evaluator's analysis of each target, once for every system
-    targets = parallel(
-        delayed(evaluation_features)(y, fs)
-        for y in (read_audio(p, fs=fs)[0] for p in _files(args.data, tgt, eval_ids))
-    )
+    targets = parallel(delayed(evaluation_features)(y, fs) for y in target_waves)
     rows = []
     baseline = parallel(
         delayed(_score_source)(x, fs, target) for x, target in zip(sources, targets)
@@ -133,9 +131,7 @@ def run_pair(args: argparse.Namespace, pair: str, workdir: pathlib.Path) -> dict
     any_model = next(iter(models.values()))
     floor = parallel(
         delayed(_score_resynthesized)(any_model, y, fs, target, workdir / f"{pair}_floor_{u}.wav")
-        for u, y, target in zip(
-            eval_ids, (read_audio(p, fs=fs)[0] for p in _files(args.data, tgt, eval_ids)), targets
-        )
+        for u, y, target in zip(eval_ids, target_waves, targets)
     )
     rows.append(_row("target resynthesized by WORLD (vocoder floor)", floor, None, None))
     audio_s = sum(x.size for x in sources) / fs

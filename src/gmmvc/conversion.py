@@ -183,17 +183,23 @@ class _NormalMatrix:
         return acc.transpose(1, 0, 2).reshape(self.u + 1, n_frames * dim)
 
 
-def _solve_banded(ab: np.ndarray, rhs: np.ndarray, dim: int, who: str) -> np.ndarray:
-    """Solve the MLPG normal equations ``ab c = rhs`` (rhs (T, D)); returns ``c`` (T, D)."""
+def _factor_banded(ab: np.ndarray, rhs: np.ndarray, who: str) -> np.ndarray:
+    """Check the MLPG normal equations ``ab c = rhs`` and Cholesky-factor ``ab`` (upper)."""
     check_finite_result(ab, who, "the precisions")
     check_finite_result(rhs, who, "the means and precisions")
     try:
-        c = linalg.solveh_banded(ab, rhs.ravel(), lower=False, check_finite=False)
+        return linalg.cholesky_banded(ab, lower=False, check_finite=False)
     except linalg.LinAlgError:
         raise ParameterError(
             f"{who}: W^T P W is not positive definite; the model's conditional covariances are "
             "degenerate. Refit with a larger reg_covar"
         ) from None
+
+
+def _solve_banded(ab: np.ndarray, rhs: np.ndarray, dim: int, who: str) -> np.ndarray:
+    """Solve the MLPG normal equations ``ab c = rhs`` (rhs (T, D)); returns ``c`` (T, D)."""
+    factor = _factor_banded(ab, rhs, who)
+    c = linalg.cho_solve_banded((factor, False), rhs.ravel(), check_finite=False)
     check_finite_result(c, who, "the means and precisions")
     return c.reshape(-1, dim)
 
@@ -834,14 +840,8 @@ def convert_mlpg_gv(
     gv_prec = 1.0 / np.maximum(as_float_array(gv.var, "gv.var", ndim=1, n_cols=dim), 1e-12)
     omega = 1.0 / (2.0 * n_frames)
     ab, rhs = _best_component_system(gmm, X, wins)
-    check_finite_result(ab, "MLPG-GV", "the precisions")
-    rhs = check_finite_result(rhs, "MLPG-GV", "the means and precisions").ravel()
-    try:
-        factor = linalg.cholesky_banded(ab, lower=False, check_finite=False)
-    except linalg.LinAlgError:
-        raise ParameterError(
-            "MLPG-GV: W^T P W is not positive definite; refit with a larger reg_covar"
-        ) from None
+    factor = _factor_banded(ab, rhs, "MLPG-GV")
+    rhs = rhs.ravel()
     u = ab.shape[0] - 1
 
     def times_a(v: np.ndarray) -> np.ndarray:  # W^T P W v, banded
@@ -868,7 +868,7 @@ def convert_mlpg_gv(
         if np.sum(direction * grad) <= 0.0:
             direction = z
         ad = times_a(direction)
-        # L(c + s d) = omega (t0 + t1 s - t2 s^2 / 2) - sum_k (e_k + f_k s + g_k s^2)^2 / (2 s_k)
+        # L(c + s d) = omega (t0 + t1 s - t2 s^2 / 2) - sum_k (e_k + f_k s + g_k s^2)^2 / (2 var_k)
         t1 = float(np.sum(direction * (rhs - ac)))
         t2 = float(np.sum(direction * ad))
         e = v - gv_mean

@@ -691,13 +691,19 @@ def features_from_world(world: WorldFeatures, config: AnalysisConfig) -> Feature
             f"world.sp: expected fft_size {fft_size} ({fft_size // 2 + 1} bins), got "
             f"{world.sp.shape[1]} bins; analyse with the same settings"
         )
-    mcep = sp_to_mcep(world.sp, order=cast(int, cfg.order), alpha=cast(float, cfg.alpha))
+    mcep, power_db = _spectrum_features(world.sp, cfg)
     return Features(
         f0=np.asarray(world.f0, dtype=np.float64),
         mcep=mcep,
         bap=code_ap(world.ap, cfg.fs),
-        power_db=frame_power_db(world.sp),
+        power_db=power_db,
     )
+
+
+def _spectrum_features(sp: np.ndarray, cfg: AnalysisConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Mel-cepstrum and frame power of a CheapTrick envelope (``cfg`` resolved)."""
+    mcep = sp_to_mcep(sp, order=cast(int, cfg.order), alpha=cast(float, cfg.alpha))
+    return mcep, frame_power_db(sp)
 
 
 def extract_features(x: Any, config: AnalysisConfig) -> Features:
@@ -769,7 +775,4 @@ def extract_spectrum(x: Any, config: AnalysisConfig) -> tuple[np.ndarray, np.nda
     (True, (51, 25))
     """
     cfg = config.resolved()
-    _, sp = analyze_envelope(x, cfg)
-    return sp_to_mcep(sp, order=cast(int, cfg.order), alpha=cast(float, cfg.alpha)), frame_power_db(
-        sp
-    )
+    return _spectrum_features(analyze_envelope(x, cfg)[1], cfg)

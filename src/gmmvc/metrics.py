@@ -267,7 +267,7 @@ class UtteranceScore:
 
     Examples
     --------
-    :func:`score_features` and :func:`score_waveforms` return one. An
+    :func:`score_features` and :func:`gmmvc.pipeline.score_waveforms` return one. An
     utterance scored against itself is at distance zero on every measure,
     with every frame paired to itself and a GV ratio of one:
 
