@@ -28,7 +28,7 @@ from gmmvc.deltas import (
     apply_windows_transpose,
     window_matrix,
 )
-from gmmvc.exceptions import ParameterError
+from gmmvc.exceptions import ConvergenceWarning, ParameterError
 from gmmvc.gmm import JointGMM, differential_gmm
 from gmmvc.synthesis import mlsa_filter
 
@@ -104,6 +104,32 @@ def test_gv_generation_converges_to_a_stationary_point(smoothing_gmm):
     start = gv_postfilter(convert_mlpg(gmm, x), gv)  # where the generation starts
     out = convert_mlpg_gv(gmm, x, gv, max_iter=500, tol=1e-15)
     assert np.linalg.norm(gradient(out)) < 1e-6 * np.linalg.norm(gradient(start))
+
+
+def test_gv_generation_reaches_the_optimum_at_default_settings():
+    # a target speaker whose GV hardly varies between utterances makes the GV term stiff:
+    # the steps must still end at the maximum, not stop early where progress is slow
+    rng = np.random.default_rng(0)
+    xs, ys = [], []
+    for _ in range(30):
+        x = _smooth(rng, 150, 6)
+        xs.append(apply_windows(x))
+        ys.append(apply_windows(0.8 * x + 0.6 * rng.normal(size=x.shape)))
+    gmm = JointGMM(3, random_state=0).fit(
+        np.hstack([np.vstack(xs), np.vstack(ys)]), n_source_dims=12
+    )
+    spread = global_variance([y[:, :6] for y in ys])
+    gv = GlobalVariance(spread.mean, 0.001 * spread.var)
+    x = _smooth(rng, 150, 6)
+    optimum = convert_mlpg_gv(gmm, x, gv, max_iter=20000, tol=1e-15)
+    out = convert_mlpg_gv(gmm, x, gv)
+    assert np.sqrt(np.mean((out - optimum) ** 2)) < 0.01 * optimum.std()
+
+
+def test_gv_generation_warns_when_it_runs_out_of_steps(smoothing_gmm):
+    gmm, gv, x = smoothing_gmm
+    with pytest.warns(ConvergenceWarning, match="MLPG-GV did not converge in max_iter=1"):
+        convert_mlpg_gv(gmm, x, gv, max_iter=1)
 
 
 def test_ms_postfilter_leaves_target_statistics_unchanged(rng):
