@@ -7,7 +7,7 @@ import soundfile as sf
 from gmmvc.cli import main
 from gmmvc.config import AnalysisConfig
 from gmmvc.datasets import make_demo_corpus
-from gmmvc.exceptions import GmmvcError, NotFittedError, ParameterError
+from gmmvc.exceptions import ConvergenceWarning, GmmvcError, NotFittedError, ParameterError
 from gmmvc.pipeline import VoiceConverter
 
 FAST = AnalysisConfig(f0_method="dio")
@@ -64,6 +64,19 @@ def test_same_seed_same_model(corpus):
     a = VoiceConverter(3, **kw).fit(corpus.source[:4], corpus.target[:4])
     b = VoiceConverter(3, **kw).fit(corpus.source[:4], corpus.target[:4])
     np.testing.assert_array_equal(a.model_.gmm.means_, b.model_.gmm.means_)
+
+
+def test_only_the_final_em_warns_when_it_runs_out_of_iterations(corpus, caplog):
+    # three passes, one EM iteration each: the two alignment-only models are logged, the
+    # final model (the one the user gets) warns
+    vc = VoiceConverter(3, n_alignment_passes=3, analysis=FAST, random_state=0, max_iter=1)
+    with pytest.warns(ConvergenceWarning) as record, caplog.at_level("INFO", "gmmvc.pipeline"):
+        vc.fit(corpus.source[:4], corpus.target[:4])
+    assert [str(w.message) for w in record if w.category is ConvergenceWarning] == [
+        "EM did not converge in max_iter=1 iterations; increase max_iter or tol"
+    ]
+    logged = [r.getMessage() for r in caplog.records if "before converging" in r.getMessage()]
+    assert [m.split(" EM")[0] for m in logged] == ["pass 1", "pass 2"]
 
 
 def test_convert_file_writes_and_never_clobbers(trained, corpus, tmp_path):

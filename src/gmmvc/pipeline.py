@@ -50,6 +50,7 @@ import pathlib
 import secrets
 import threading
 import time
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -68,7 +69,7 @@ from .audio import pitch_shift, read_audio, resample, write_audio
 from .config import AnalysisConfig
 from .conversion import F0Statistics, convert_mlpg, global_variance, modulation_statistics
 from .deltas import DEFAULT_WINDOWS, apply_windows
-from .exceptions import GmmvcError, NotFittedError, ParameterError
+from .exceptions import ConvergenceWarning, GmmvcError, NotFittedError, ParameterError
 from .features import (
     Features,
     estimate_power_threshold,
@@ -627,7 +628,9 @@ class VoiceConverter:
     source_power_threshold_db, target_power_threshold_db : float, optional
         Speech/silence thresholds; estimated per speaker when ``None``.
     reg_covar, max_iter : float, int
-        Passed to :class:`~gmmvc.gmm.JointGMM`.
+        Passed to :class:`~gmmvc.gmm.JointGMM`. Only the final pass's EM warns
+        (``ConvergenceWarning``) when it reaches ``max_iter``; an earlier pass's
+        model only refines the next alignment, so it is logged instead.
     dtype : {'float32', 'float64'}, default 'float32'
         EM arithmetic (parameters are kept in float64); float32 halves the
         time per iteration with the same held-out likelihood.
@@ -955,11 +958,21 @@ class VoiceConverter:
                 f"{joint.shape[0]} frames)"
             )
             t_em = time.perf_counter()
-            with _Ticker(self.progress, desc):
+            final = p == n_passes - 1
+            with _Ticker(self.progress, desc), warnings.catch_warnings():
+                if not final:  # this model only aligns the next pass, whose EM goes on from it
+                    warnings.simplefilter("ignore", ConvergenceWarning)
                 gmm = self._new_gmm(self.n_components).fit(
                     joint,
                     n_source_dims=X[0].shape[1],
                     init=gmm if self.warm_start else None,
+                )
+            if not final and not gmm.converged_:
+                logger.info(
+                    "pass %d EM stopped at max_iter=%d before converging; its model only "
+                    "refines the next alignment",
+                    p + 1,
+                    gmm.n_iter_,
                 )
             self.timings_.setdefault("em_s", []).append(time.perf_counter() - t_em)
             self.timings_.setdefault("em_iterations", []).append(gmm.n_iter_)
