@@ -220,3 +220,26 @@ def test_read_directory_and_bad_fs(tmp_path):
     path = write_audio(tmp_path / "a.wav", np.zeros(100), 16000)
     with pytest.raises(ParameterError, match="fs: expected an integer sample rate"):
         read_audio(path, fs=-1)
+
+
+def test_wsola_at_factor_one_returns_the_input(rng):
+    x = rng.normal(size=8000)
+    y = audio.wsola_stretch(x, 16000, 1.0)
+    n = 400  # the first and last half frame are windowed without a neighbour
+    np.testing.assert_allclose(y[n:-n], x[n:-n], atol=1e-12)
+
+
+@pytest.mark.parametrize("factor", [0.6, 1.5, 1.8])
+def test_wsola_copies_whole_periods(factor):
+    # a pulse every 100 samples (160 Hz) keeps exactly that spacing at any duration: frames
+    # are spliced where the waveforms match, never smeared across a period
+    x = np.zeros(16000)
+    x[50::100] = 1.0
+    y = audio.wsola_stretch(x, 16000, factor)
+    assert y.size == round(16000 * factor)
+    peaks = np.flatnonzero(y[400:-400] > 0.5)
+    assert peaks.size > 0.9 * (y.size - 800) / 100
+    np.testing.assert_array_equal(np.diff(peaks), 100)
+    np.testing.assert_allclose(y[400:-400][peaks], 1.0, atol=1e-12)
+    with pytest.raises(ParameterError, match="factor: expected a positive number"):
+        audio.wsola_stretch(x, 16000, 0.0)
