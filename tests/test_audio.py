@@ -243,3 +243,10 @@ def test_wsola_copies_whole_periods(factor):
     np.testing.assert_allclose(y[400:-400][peaks], 1.0, atol=1e-12)
     with pytest.raises(ParameterError, match="factor: expected a positive number"):
         audio.wsola_stretch(x, 16000, 0.0)
+
+
+@pytest.mark.parametrize("n", [1, 10, 30])
+def test_pitch_shift_of_a_few_samples_keeps_their_number(rng, n):
+    for ratio in (0.5, 2.0):
+        y = audio.pitch_shift(rng.normal(size=n), 16000, ratio)
+        assert y.shape == (n,) and np.all(np.isfinite(y))

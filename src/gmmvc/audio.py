@@ -248,7 +248,8 @@ def pitch_shift(x: Any, fs: int, ratio: float) -> np.ndarray:
 
         edge = BAND_REFILL_EDGE * ratio * fs / 2
         high = butter(BAND_REFILL_ORDER, edge, btype="highpass", fs=fs, output="sos")
-        shifted += sosfiltfilt(high, x)[: shifted.size]
+        padlen = min(3 * (2 * high.shape[0] + 1), x.size - 1)  # scipy's, or what x allows
+        shifted += sosfiltfilt(high, x, padlen=padlen)[: shifted.size]
     return shifted
 
 
