@@ -101,6 +101,7 @@ def run_pair(args: argparse.Namespace, pair: str, workdir: pathlib.Path) -> dict
             convert_aperiodicity=True,
             source_f0_shift="auto" if key == "shifted" else None,
             dtype=args.dtype,
+            reg_covar=args.reg_covar,
             cache_dir=args.cache,
         )
         t0 = time.perf_counter()
@@ -190,7 +191,7 @@ def _markdown(results: list[dict], args: argparse.Namespace, command: str) -> st
         f"date: {datetime.date.today().isoformat()}  ",
         f"Setup: {args.train} training sentences (100001-), {args.eval} evaluation sentences "
         f"(200001-), {args.mixtures} mixtures, {args.passes} alignment passes "
-        f"(DTW radius {args.dtw_radius}), EM in {args.dtype}.",
+        f"(DTW radius {args.dtw_radius}), EM in {args.dtype} with reg_covar {args.reg_covar:g}.",
         "",
         "Every output is written as 16-bit PCM, read back and re-analysed by one neutral "
         "evaluator (WORLD harvest 40-700 Hz, CheapTrick, 24th-order mel-cepstrum with "
@@ -237,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--passes", type=int, default=3)
     p.add_argument("--dtw-radius", type=int, default=1, help="FastDTW radius of every pass")
     p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    p.add_argument(
+        "--reg-covar", type=float, default=1e-4, help="added to every covariance's diagonal"
+    )
     p.add_argument("--jobs", type=int, default=-1)
     p.add_argument(
         "--modes", nargs="+", default=None, help="labels of the modes to run (default: all)"

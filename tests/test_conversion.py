@@ -85,8 +85,11 @@ def test_mlpg_smooths_noisy_statics_with_zero_delta_means(rng):
 
 
 def test_mlpg_shape_errors(rng):
-    with pytest.raises(ParameterError, match="means: expected a multiple of 2 columns"):
+    with pytest.raises(ParameterError, match="means: expected a positive multiple of 2 columns"):
         mlpg(np.zeros((4, 3)), np.ones((4, 3)))
+    # no feature columns at all: a clear error, not numpy's reshape failure (found by CI's fuzz)
+    with pytest.raises(ParameterError, match="positive multiple of 2 columns.*got 0"):
+        mlpg(np.zeros((1, 0)), np.zeros((1, 0)))
     with pytest.raises(ParameterError, match=r"precisions: expected shape \(4, 4, 4\)"):
         mlpg(np.zeros((4, 4)), np.ones((4, 3, 3)))
 

@@ -257,6 +257,9 @@ def test_power_threshold_ignores_digital_silence_and_constant_input():
     assert estimate_power_threshold(two) == pytest.approx(-55.0, abs=0.3)  # 256-bin grid
     # Constant power: no split, the cap 30 dB below keeps everything.
     assert estimate_power_threshold(np.full(50, -12.0)) == pytest.approx(-42.0, abs=1e-9)
+    # A spread too narrow for 256 histogram bins (found by fuzzing) counts as constant too.
+    assert estimate_power_threshold(np.array([5e-324, 0.0])) == pytest.approx(-30.0, abs=1e-9)
+    assert estimate_power_threshold(np.array([-12.0, -12.0 + 1e-12])) == pytest.approx(-42.0)
 
 
 def test_power_threshold_errors():

@@ -29,7 +29,8 @@ from gmmvc.exceptions import GmmvcError
 
 FUZZ_EXAMPLES = int(os.environ.get("GMMVC_FUZZ_EXAMPLES", "60"))
 
-#: CI runs a fixed set of examples (a red CI is then a real regression, reproducible); set
+#: CI runs a fixed set of examples (a red CI is then a real regression, reproducible); the
+#: examples depend on the Hypothesis release, which the test extra pins for that reason. Set
 #: GMMVC_FUZZ_RANDOM=1 to explore new random examples locally.
 FUZZ = settings(
     max_examples=FUZZ_EXAMPLES,

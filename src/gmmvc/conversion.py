@@ -250,9 +250,10 @@ def mlpg(
     wins = _check_windows(windows)
     means = as_float_array(means, "means", ndim=2, min_len=1)
     n_frames, kd = means.shape
-    if kd % len(wins):
+    if kd == 0 or kd % len(wins):
         raise ParameterError(
-            f"means: expected a multiple of {len(wins)} columns (one block per window), got {kd}"
+            f"means: expected a positive multiple of {len(wins)} columns (one block per "
+            f"window), got {kd}"
         )
     precisions = as_float_array(precisions, "precisions", ndim=(2, 3))
     if precisions.ndim == 2:

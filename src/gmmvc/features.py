@@ -470,9 +470,15 @@ def estimate_power_threshold(power_db: Sequence[np.ndarray] | np.ndarray) -> flo
 
 
 def _otsu_threshold(values: np.ndarray) -> float | None:
-    """Otsu's threshold of 1-D ``values`` (middle of tied maxima); None if constant."""
+    """Otsu's threshold of 1-D ``values`` (middle of tied maxima); None if constant.
+
+    A spread under 1e-9 dB counts as constant: it has no room for 256 distinct
+    bins (say 0 and 5e-324), and no power difference that small means anything.
+    """
     lo, hi = float(values.min()), float(values.max())
-    if not (hi > lo and max(-lo, hi) < 1e100):  # beyond any dB range the sums overflow
+    if max(-lo, hi) >= 1e100:  # beyond any dB range the sums overflow
+        return None
+    if not hi - lo > 1e-9 * max(1.0, abs(lo), abs(hi)):
         return None
     counts, edges = np.histogram(values, bins=_OTSU_BINS, range=(lo, hi))
     centres = 0.5 * (edges[:-1] + edges[1:])
