@@ -239,7 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dtw-radius", type=int, default=1, help="FastDTW radius of every pass")
     p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     p.add_argument(
-        "--reg-covar", type=float, default=1e-4, help="added to every covariance's diagonal"
+        "--reg-covar",
+        type=float,
+        default=VoiceConverter().reg_covar,
+        help="added to every covariance's diagonal (default: VoiceConverter's)",
     )
     p.add_argument("--jobs", type=int, default=-1)
     p.add_argument(

@@ -216,12 +216,11 @@ def test_model_at_16_khz_resamples_48_khz_input_and_says_so(trained, corpus, cap
         out = trained.convert(x48, 48000)
     assert "resampling input from 48000 Hz to the model's 16000 Hz" in caplog.text
     assert abs(out.size - corpus.source[5].size) <= 80  # output at the model's rate
-    native = trained.convert(corpus.source[5], 16000)
-    cfg = trained.model_.target_config
-    a, b, src = (gmmvc.extract_features(w, cfg).mcep for w in (out, native, corpus.source[5]))
-    n = min(len(a), len(b), len(src))
-    mcd = gmmvc.mel_cepstral_distortion
-    assert mcd(a[:n], b[:n]) < 0.5 * mcd(src[:n], b[:n]), (mcd(a[:n], b[:n]), mcd(src[:n], b[:n]))
+    # exactly what converting the input resampled to 16 kHz by hand gives. (Comparing with the
+    # native 16 kHz conversion measures the demo signals' sensitivity instead: the 48 kHz
+    # round trip alone, a waveform change of at most 0.005, moves their mel-cepstra by 3.8 dB.)
+    by_hand = trained.convert(audio.resample(x48, 48000, 16000), 16000)
+    np.testing.assert_array_equal(out, by_hand)
 
 
 def test_ms_postfilter_of_a_tiny_model_stays_bounded(trained, corpus):

@@ -20,8 +20,9 @@ from gmmvc.pipeline import VoiceConverter, score_waveforms
 DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "vcc2016"
 N_TRAIN, N_EVAL = 20, 5
 
-#: Bounds: this exact setup measured MCD 6.41 dB and F0 RMSE 502 cents (GV ratio 0.43)
-#: on 2026-11-21 (source vs target: 9.93 dB, 1602 cents), plus a margin for BLAS and
+#: Bounds: this exact setup measured MCD 6.42 dB and F0 RMSE 503 cents (GV ratio 0.43)
+#: on 2026-11-21 with reg_covar 1e-3 (6.41 dB and 502 cents with the earlier 1e-4; source
+#: vs target: 9.93 dB, 1602 cents), plus a margin for BLAS and
 #: platform differences. The full benchmark (162 sentences, 32 mixtures) is in
 #: docs/benchmarks.md.
 MAX_MCD_DB = 6.9

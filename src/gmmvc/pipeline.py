@@ -627,7 +627,17 @@ class VoiceConverter:
         when ``None``.
     source_power_threshold_db, target_power_threshold_db : float, optional
         Speech/silence thresholds; estimated per speaker when ``None``.
-    reg_covar, max_iter : float, int
+    reg_covar : float, default 1e-3
+        Added to the diagonal of every covariance (squared mel-cepstral
+        units); passed to :class:`~gmmvc.gmm.JointGMM`. It is ten times
+        :class:`~gmmvc.gmm.JointGMM`'s own default because MLPG converts
+        better with it on VCC 2016: 5.911 dB MCD against 5.932 with 1e-4 on
+        SM1 -> TF1 (32 mixtures), 5.872 against 5.905 (64 mixtures), 5.80
+        against 5.84 on SF1 -> TM1 (32; there MLPG with converted aperiodicity
+        went from 5.79 to 5.82). It mostly shrinks the high-order delta
+        coefficients, whose variances within a component are about 1e-3 or
+        less (``docs/benchmarks.md``).
+    max_iter : int, default 100
         Passed to :class:`~gmmvc.gmm.JointGMM`. Only the final pass's EM warns
         (``ConvergenceWarning``) when it reaches ``max_iter``; an earlier pass's
         model only refines the next alignment, so it is logged instead.
@@ -683,7 +693,7 @@ class VoiceConverter:
         target_f0_range: tuple[float, float] | None = None,
         source_power_threshold_db: float | None = None,
         target_power_threshold_db: float | None = None,
-        reg_covar: float = 1e-4,
+        reg_covar: float = 1e-3,
         max_iter: int = 100,
         dtype: str = "float32",
         warm_start: bool = True,
