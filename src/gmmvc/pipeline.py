@@ -635,8 +635,8 @@ class VoiceConverter:
         SM1 -> TF1 (32 mixtures), 5.872 against 5.905 (64 mixtures), 5.80
         against 5.84 on SF1 -> TM1 (32; there MLPG with converted aperiodicity
         went from 5.79 to 5.82). It mostly shrinks the high-order delta
-        coefficients, whose variances within a component are about 1e-3 or
-        less (``docs/benchmarks.md``).
+        coefficients, whose variances within a component are of the order
+        of 1e-3 (``docs/benchmarks.md``).
     max_iter : int, default 100
         Passed to :class:`~gmmvc.gmm.JointGMM`. Only the final pass's EM warns
         (``ConvergenceWarning``) when it reaches ``max_iter``; an earlier pass's
