@@ -172,6 +172,21 @@ def test_train_writes_a_model_with_the_settings(model_file, capsys):
     assert saved.model.info["n_alignment_passes"] == 1
 
 
+def test_train_passes_reg_covar_to_em(folders, model_file, tmp_path, capsys):
+    src, tgt = folders
+    path = tmp_path / "regularised.npz"
+    argv = ["-q", "train", src, tgt, "--pattern", "utt00[0-5]*", "-o", path, *FAST_TRAIN]
+    code, _, err = _run(capsys, *argv, "--reg-covar", "0.5")
+    assert code == 0, err
+    # every covariance is a scatter matrix plus reg_covar * I: no eigenvalue below it
+    smallest = np.linalg.eigvalsh(read_model_file(path).model.gmm.covariances_).min()
+    assert smallest >= 0.5 * (1 - 1e-9)
+    default = np.linalg.eigvalsh(read_model_file(model_file).model.gmm.covariances_).min()
+    assert default < 0.1  # the default (1e-3) leaves the data's own small variances
+    code, _, err = _run(capsys, *argv, "--reg-covar", "0", "--overwrite")
+    assert code == 2 and "--reg-covar: expected a positive number" in err
+
+
 def test_train_stores_the_source_f0_shift_and_refuses_a_bad_one(folders, tmp_path, capsys):
     src, tgt = folders
     path = tmp_path / "shifted.npz"
