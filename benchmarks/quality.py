@@ -102,6 +102,7 @@ def run_pair(args: argparse.Namespace, pair: str, workdir: pathlib.Path) -> dict
             source_f0_shift="auto" if key == "shifted" else None,
             dtype=args.dtype,
             reg_covar=args.reg_covar,
+            random_state=args.seed,
             cache_dir=args.cache,
         )
         t0 = time.perf_counter()
@@ -191,7 +192,7 @@ def _markdown(results: list[dict], args: argparse.Namespace, command: str) -> st
         f"date: {datetime.date.today().isoformat()}  ",
         f"Setup: {args.train} training sentences (100001-), {args.eval} evaluation sentences "
         f"(200001-), {args.mixtures} mixtures, {args.passes} alignment passes "
-        f"(DTW radius {args.dtw_radius}), EM in {args.dtype} with reg_covar {args.reg_covar:g}.",
+        f"(DTW radius {args.dtw_radius}), EM in {args.dtype} with reg_covar {args.reg_covar:g}, seed {args.seed}.",
         "",
         "Every output is written as 16-bit PCM, read back and re-analysed by one neutral "
         "evaluator (WORLD harvest 40-700 Hz, CheapTrick, 24th-order mel-cepstrum with "
@@ -244,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         default=VoiceConverter().reg_covar,
         help="added to every covariance's diagonal (default: VoiceConverter's)",
     )
+    p.add_argument("--seed", type=int, default=0, help="EM initialisation seed (random_state)")
     p.add_argument("--jobs", type=int, default=-1)
     p.add_argument(
         "--modes", nargs="+", default=None, help="labels of the modes to run (default: all)"
