@@ -881,13 +881,13 @@ def convert_mlpg_gv(
     trace = [value]
     # Gauss-Newton curvature of the GV term: (4 / T^2) gv_prec_k z_k z_k^T for each dim k,
     # z_k the centred trajectory of dim k; Woodbury with the trajectory term's factor
-    n_cols = np.arange(dim)
+    dims = np.arange(dim)
     curvature_inv = np.diag(n_frames**2 / (4.0 * gv_prec))
     for step_no in range(max_iter):
         centred = c - c.mean(axis=0)
         if step_no % GV_REFRESH == 0:  # refresh the low-rank part; restart the directions
             columns = np.zeros((n_frames, dim, dim))
-            columns[:, n_cols, n_cols] = basis = centred
+            columns[:, dims, dims] = basis = centred
             solved = linalg.cho_solve_banded(
                 (factor, False), columns.reshape(-1, dim), check_finite=False
             ) / omega  # (omega W^T P W)^-1 Z, (T * D, D)
